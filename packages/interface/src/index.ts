@@ -1,0 +1,30 @@
+export type { ByteSink, ByteStream } from './byte-stream.js'
+export { ByteStreamBase, type ByteStreamBaseInit } from './byte-stream-base.js'
+export {
+  type AbortOptions,
+  raceSignal,
+  StreamError,
+  type StreamErrorCode,
+  SwitchyardError,
+  throwIfAborted,
+} from './errors.js'
+export type {
+  MemoryAccount,
+  MuxedStream,
+  MuxerEvents,
+  MuxerSessionInit,
+  StreamMuxer,
+  StreamMuxerFactory,
+} from './muxer.js'
+export type { Direction, PeerId } from './peer.js'
+export type { SecureOptions, SecureResult, SecurityProtocol } from './security.js'
+export {
+  concat,
+  iterateStream,
+  readAll,
+  streamClosed,
+  toAsyncIterable,
+  waitForDrain,
+  writeAll,
+} from './stream-helpers.js'
+export type { DialOptions, Listener, ListenerEvents, RawConnection, Transport } from './transport.js'

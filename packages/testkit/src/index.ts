@@ -1,0 +1,1 @@
+export { type DuplexPairInit, duplexPair, MemoryStream } from './duplex-pair.js'
