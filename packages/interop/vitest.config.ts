@@ -1,3 +1,8 @@
 import { switchyardConfig } from '@switchyard/vitest-config'
 
-export default switchyardConfig()
+export default switchyardConfig({
+  test: {
+    setupFiles: ['./test/setup.ts'],
+    testTimeout: 60_000,
+  },
+})

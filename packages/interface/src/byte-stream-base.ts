@@ -48,7 +48,11 @@ export abstract class ByteStreamBase implements ByteStream {
   #closeCallbacks: Array<(err?: Error) => void> = []
 
   constructor(init: ByteStreamBaseInit = {}) {
-    this.readableHighWaterMark = init.readableHighWaterMark ?? DEFAULT_READABLE_HWM
+    const hwm = init.readableHighWaterMark ?? DEFAULT_READABLE_HWM
+    if (!Number.isSafeInteger(hwm) || hwm < 1) {
+      throw new RangeError(`readableHighWaterMark must be a positive integer, got ${hwm}`)
+    }
+    this.readableHighWaterMark = hwm
   }
 
   // ---- subclass hooks -------------------------------------------------------
@@ -76,11 +80,8 @@ export abstract class ByteStreamBase implements ByteStream {
     if (n === 0) return true
     if (this.#sink !== null && !this.#paused && this.#head === this.#queue.length) {
       this.#deliver(chunk)
-      if (this.#paused || this.#closed) {
-        this.#sourceStopped = this.#queuedBytes >= this.readableHighWaterMark
-        return !this.#sourceStopped
-      }
-      return true
+      // The sink may have destroyed the stream: the source must stop then.
+      return !this.#closed
     }
     this.#queue.push(chunk)
     this.#queuedBytes += n
@@ -126,6 +127,7 @@ export abstract class ByteStreamBase implements ByteStream {
   // ---- public contract ----------------------------------------------------------
 
   write(chunk: Uint8Array): boolean {
+    if (!(chunk instanceof Uint8Array)) throw new TypeError('write() takes a Uint8Array')
     if (this.#writableEnded && !this.#closed) {
       throw new StreamError('STREAM_WRITE_AFTER_END', 'write() after end()')
     }
@@ -217,7 +219,7 @@ export abstract class ByteStreamBase implements ByteStream {
       this.#terminate(new StreamError('STREAM_SINK_THREW', 'a stream sink threw', { cause }))
       return
     }
-    this._consumed(chunk.byteLength)
+    if (!this.#closed) this._consumed(chunk.byteLength)
   }
 
   #scheduleFlush(): void {

@@ -7,7 +7,8 @@
  *
  * ## Writing
  * - `write(chunk)` queues `chunk` for sending and **takes it over**: the caller
- *   must not modify it afterwards. It returns `true` while the stream's write
+ *   must not modify it afterwards. The stream only reads it (never writes into
+ *   it), so one constant buffer may be written many times. It returns `true` while the stream's write
  *   buffer is below its high-water mark and `false` once it is at or above it.
  *   `false` is advice, not refusal: the chunk was accepted, but the writer should
  *   stop and wait for drain (`onceDrain`) before writing more.

@@ -17,6 +17,22 @@ export type {
   StreamMuxerFactory,
 } from './muxer.js'
 export type { Direction, PeerId } from './peer.js'
+export {
+  type AddressDialStats,
+  type AddressRecord,
+  AddressTTL,
+  type DisconnectReason,
+  isNeverExpiringTtl,
+  type PeerField,
+  type PeerRecord,
+  type Peerstore,
+  PeerstoreError,
+  type PeerstoreErrorCode,
+  type PeerstoreEvent,
+  type PeerstoreListener,
+  type TagOptions,
+  type TagRecord,
+} from './peerstore.js'
 export type { SecureOptions, SecureResult, SecurityProtocol } from './security.js'
 export {
   concat,
@@ -28,3 +44,4 @@ export {
   writeAll,
 } from './stream-helpers.js'
 export type { DialOptions, Listener, ListenerEvents, RawConnection, Transport } from './transport.js'
+export { TransportError, type TransportErrorCode } from './transport-error.js'

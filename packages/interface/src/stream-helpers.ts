@@ -2,85 +2,132 @@
  * Application-edge helpers over the byte-stream contract: at most one promise per
  * chunk, never used inside the library's hot paths.
  */
-import type { ByteStream } from './byte-stream.js'
+import type { ByteSink, ByteStream } from './byte-stream.js'
 import { type AbortOptions, raceSignal, StreamError, throwIfAborted } from './errors.js'
 
 /**
- * An async iterator over a stream's chunks. Takes the sink over; pauses the stream
- * while chunks wait for the consumer, so a slow loop backpressures the sender.
- * Ends at EOF; throws the stream's error if it closes with one. `return()` (a
- * `break` out of `for await`) detaches without destroying the stream.
+ * An async iterator over a stream's chunks. Takes the sink over at the first
+ * `next()`, and keeps the stream paused whenever no `next()` is pending, so a slow
+ * loop backpressures the sender and no chunk is ever taken from the stream that the
+ * loop did not ask for. Ends at EOF (or when the stream had already closed cleanly);
+ * throws the stream's error if it closes with one, and `STREAM_DESTROYED` if it
+ * closes without an error before EOF (the data is truncated). `return()` (a `break`
+ * out of `for await`) and an abort detach the sink and resume the stream without
+ * destroying it, so another reader can take over with `setSink()`; an abort rejects
+ * pending and later `next()` calls with `signal.reason`.
  */
 export function iterateStream(stream: ByteStream, options: AbortOptions = {}): AsyncIterator<Uint8Array> {
   const { signal } = options
   const chunks: Uint8Array[] = []
+  const waiters: Array<{ resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void }> = []
+  let attached = false
+  let detached = false
   let ended = false
+  let failed = false
   let failure: unknown
-  let waiter: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void } | undefined
+  let offClose = noop
 
-  const settle = () => {
-    if (waiter === undefined) return
-    const w = waiter
-    if (chunks.length > 0) {
-      waiter = undefined
-      w.resolve({ value: chunks.shift()!, done: false })
-      if (chunks.length === 0) stream.resume()
-    } else if (failure !== undefined) {
-      waiter = undefined
-      w.reject(failure)
-    } else if (ended) {
-      waiter = undefined
-      w.resolve({ value: undefined, done: true })
-    }
-  }
-  const onAbort = () => {
-    failure = signal!.reason
-    settle()
-  }
-  const cleanup = () => {
-    unregisterClose()
-    signal?.removeEventListener('abort', onAbort)
-  }
-
-  stream.setSink({
+  const sink: ByteSink = {
     onData(chunk) {
       chunks.push(chunk)
-      if (waiter === undefined) stream.pause()
       settle()
     },
     onEnd() {
       ended = true
       settle()
     },
-  })
-  const unregisterClose = stream.onceClosed((err) => {
-    if (err !== undefined) failure ??= err
-    ended = true
+  }
+
+  const settle = () => {
+    while (waiters.length > 0) {
+      if (chunks.length > 0) {
+        waiters.shift()!.resolve({ value: chunks.shift()!, done: false })
+      } else if (failed) {
+        waiters.shift()!.reject(failure)
+      } else if (ended) {
+        waiters.shift()!.resolve(DONE)
+      } else {
+        break
+      }
+    }
+    if (chunks.length === 0 && (ended || failed)) detach()
+    else if (waiters.length === 0 && attached && !detached) stream.pause()
+  }
+
+  const fail = (err: unknown) => {
+    if (failed || ended) return
+    failed = true
+    failure = err
     settle()
-  })
-  signal?.addEventListener('abort', onAbort, { once: true })
-  if (signal?.aborted === true) failure = signal.reason
+  }
+
+  const onAbort = () => {
+    // An abort wins over data already taken: the consumer asked to stop.
+    chunks.length = 0
+    fail(signal!.reason)
+  }
+
+  const attach = () => {
+    attached = true
+    signal?.addEventListener('abort', onAbort, { once: true })
+    offClose = stream.onceClosed((err) => {
+      if (err !== undefined) fail(err)
+      else if (!ended) fail(closedError(stream))
+    })
+    stream.setSink(sink)
+  }
+
+  function detach(): void {
+    if (detached) return
+    detached = true
+    offClose()
+    signal?.removeEventListener('abort', onAbort)
+    if (attached && !stream.closed) {
+      stream.setSink(null)
+      stream.resume()
+    }
+  }
+
+  if (signal?.aborted === true) {
+    failed = true
+    failure = signal.reason
+    detached = true
+  } else if (stream.closed) {
+    // Closed before we started: nothing more will come.
+    if (stream.error !== undefined) fail(stream.error)
+    else ended = true
+    detached = true
+  }
 
   return {
     next() {
-      if (chunks.length === 0 && failure === undefined && !ended) stream.resume()
+      if (signal?.aborted === true && !failed && !detached) onAbort()
+      if (chunks.length === 0) {
+        if (failed) return Promise.reject(failure)
+        if (ended || detached) return Promise.resolve(DONE)
+      }
       return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
-        waiter = { resolve, reject }
-        settle()
-      }).finally(() => {
-        if (ended || failure !== undefined) if (chunks.length === 0) cleanup()
+        waiters.push({ resolve, reject })
+        if (chunks.length > 0) {
+          settle()
+          return
+        }
+        if (!attached) attach()
+        stream.resume()
       })
     },
     return() {
-      cleanup()
-      stream.setSink(null)
-      stream.pause()
-      // Chunks already taken from the stream but not yet consumed go back to nobody:
-      // the consumer stopped reading; they are dropped with the iterator.
-      return Promise.resolve({ value: undefined, done: true })
+      // Normally no chunk is held here (the stream is paused while nobody waits).
+      chunks.length = 0
+      ended = true
+      settle()
+      detach()
+      return Promise.resolve(DONE)
     },
   }
 }
+
+const DONE: IteratorResult<Uint8Array> = { value: undefined, done: true }
 
 /** An `AsyncIterable` view of `stream` (see `iterateStream`). */
 export function toAsyncIterable(stream: ByteStream, options: AbortOptions = {}): AsyncIterable<Uint8Array> {
@@ -133,20 +180,33 @@ export async function writeAll(
 }
 
 /**
- * Reads until EOF and returns the bytes, joined. Rejects with
- * `STREAM_READ_LIMIT` (and destroys the stream) past `maxBytes` (default 16 MiB).
+ * Reads until EOF and returns the bytes, joined. Rejects with `STREAM_READ_LIMIT`
+ * (and destroys the stream) past `maxBytes` (default 16 MiB), with the stream's
+ * error if it fails, with `STREAM_DESTROYED` if it closes without error before
+ * EOF, and with `signal.reason` on abort (the sink is then detached; the stream
+ * is not destroyed, and the bytes read so far are dropped).
  */
 export function readAll(stream: ByteStream, options: AbortOptions & { maxBytes?: number } = {}): Promise<Uint8Array> {
   throwIfAborted(options.signal)
   const maxBytes = options.maxBytes ?? 16 * 1024 * 1024
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`)
+  }
+  if (stream.closed) {
+    return Promise.reject(stream.error ?? new StreamError('STREAM_DESTROYED', 'the stream is closed'))
+  }
   const chunks: Uint8Array[] = []
   let total = 0
+  let settled = false
   let offClose = noop
   const p = new Promise<Uint8Array>((resolve, reject) => {
-    stream.setSink({
+    const sink: ByteSink = {
       onData(chunk) {
+        if (settled) return
         total += chunk.byteLength
         if (total > maxBytes) {
+          settled = true
+          offClose()
           const err = new StreamError('STREAM_READ_LIMIT', `stream sent more than ${maxBytes} bytes`)
           stream.destroy(err)
           reject(err)
@@ -155,18 +215,24 @@ export function readAll(stream: ByteStream, options: AbortOptions & { maxBytes?:
         chunks.push(chunk)
       },
       onEnd() {
+        if (settled) return
+        settled = true
         offClose()
         resolve(concat(chunks, total))
       },
-    })
+    }
     offClose = stream.onceClosed((err) => {
-      if (!stream.readableEnded || err !== undefined) reject(err ?? closedError(stream))
+      if (settled) return
+      settled = true
+      reject(err ?? closedError(stream))
     })
+    stream.setSink(sink)
     stream.resume()
   })
   return raceSignal(p, options.signal, () => {
+    settled = true
     offClose()
-    stream.setSink(null)
+    if (!stream.closed) stream.setSink(null)
   })
 }
 

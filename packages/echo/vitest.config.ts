@@ -1,0 +1,3 @@
+import { switchyardConfig } from '@switchyard/vitest-config'
+
+export default switchyardConfig()

@@ -1,0 +1,153 @@
+/**
+ * The `node:crypto` backend: OpenSSL's X25519, ChaCha20-Poly1305, SHA-256 and
+ * HKDF. `node:crypto` is looked up with `process.getBuiltinModule` (Node ≥ 20.16)
+ * rather than imported, so bundles for other runtimes do not pull it in.
+ *
+ * Key objects are created once: a key pair keeps its `KeyObject`, a remote public
+ * key is imported once per handshake (through JWK, which measured ~10× faster than
+ * DER/SPKI import on Node 20), and an `Aead` keeps the `KeyObject` of its key
+ * (measured ~15% faster per 64 KiB frame than passing raw key bytes).
+ */
+import type * as NodeCryptoModule from 'node:crypto'
+import type { Aead, DhKeyPair, DhPublicKey, NoiseCrypto } from './crypto.js'
+import { NoiseError } from './errors.js'
+
+type KeyObject = NodeCryptoModule.KeyObject
+
+function loadNodeCrypto(): typeof NodeCryptoModule | undefined {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    const mod = proc?.getBuiltinModule?.('node:crypto') as typeof NodeCryptoModule | undefined
+    return typeof mod?.diffieHellman === 'function' && typeof mod.hkdfSync === 'function' ? mod : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const nc = loadNodeCrypto()
+
+// RFC 8410 PKCS#8 prefix of a raw X25519 private key (used only for fixed secrets).
+const PKCS8_X25519_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
+])
+const CHACHA = 'chacha20-poly1305'
+const TAG = 16
+const EMPTY = new Uint8Array(0)
+
+class NodeKeyPair implements DhKeyPair {
+  constructor(
+    readonly publicKey: Uint8Array,
+    readonly privateKey: KeyObject,
+  ) {}
+}
+
+class NodePublicKey implements DhPublicKey {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly key: KeyObject,
+  ) {}
+}
+
+function b64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+}
+
+function rawPublic(key: KeyObject): Uint8Array {
+  const jwk = key.export({ format: 'jwk' })
+  return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'))
+}
+
+class NodeAead implements Aead {
+  readonly #key: KeyObject
+  constructor(key: Uint8Array) {
+    this.#key = nc!.createSecretKey(key)
+  }
+
+  seal(nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
+    const cipher = nc!.createCipheriv(CHACHA, this.#key, nonce, { authTagLength: TAG })
+    if (ad.byteLength > 0) cipher.setAAD(ad, { plaintextLength: plaintext.byteLength })
+    const ct = cipher.update(plaintext)
+    out.set(ct, offset)
+    // ChaCha20 is a stream cipher: final() yields nothing, but it computes the tag.
+    cipher.final()
+    out.set(cipher.getAuthTag(), offset + ct.byteLength)
+  }
+
+  open(nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
+    const n = ciphertext.byteLength - TAG
+    if (n < 0) return undefined
+    const decipher = nc!.createDecipheriv(CHACHA, this.#key, nonce, { authTagLength: TAG })
+    decipher.setAuthTag(ciphertext.subarray(n))
+    if (ad.byteLength > 0) decipher.setAAD(ad, { plaintextLength: n })
+    const pt = n === 0 ? EMPTY : decipher.update(ciphertext.subarray(0, n))
+    try {
+      decipher.final()
+    } catch {
+      return undefined
+    }
+    return pt
+  }
+}
+
+/** True when `node:crypto` is available in this runtime. */
+export const nodeCryptoAvailable: boolean = nc !== undefined
+
+/**
+ * The `node:crypto` backend, or `undefined` where the runtime has no `node:crypto`.
+ */
+export const nodeNoiseCrypto: NoiseCrypto | undefined =
+  nc === undefined
+    ? undefined
+    : {
+        name: 'node',
+        generateKeyPair(): DhKeyPair {
+          const { publicKey, privateKey } = nc.generateKeyPairSync('x25519')
+          return new NodeKeyPair(rawPublic(publicKey), privateKey)
+        },
+        keyPairFromSecret(secret: Uint8Array): DhKeyPair {
+          if (secret.byteLength !== 32) throw new RangeError('an X25519 secret key is 32 bytes')
+          const der = new Uint8Array(48)
+          der.set(PKCS8_X25519_PREFIX)
+          der.set(secret, 16)
+          const privateKey = nc.createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })
+          return new NodeKeyPair(rawPublic(nc.createPublicKey(privateKey)), privateKey)
+        },
+        importPublicKey(bytes: Uint8Array): DhPublicKey {
+          if (bytes.byteLength !== 32) throw new RangeError('an X25519 public key is 32 bytes')
+          const key = nc.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(bytes) }, format: 'jwk' })
+          return new NodePublicKey(bytes, key)
+        },
+        dh(local: DhKeyPair, remote: DhPublicKey): Uint8Array {
+          if (!(local instanceof NodeKeyPair) || !(remote instanceof NodePublicKey)) {
+            throw new TypeError('keys of another crypto backend')
+          }
+          let shared: Buffer
+          try {
+            shared = nc.diffieHellman({ privateKey: local.privateKey, publicKey: remote.key })
+          } catch (cause) {
+            throw new NoiseError('NOISE_DH_FAILED', 'X25519 failed (low-order remote key?)', { cause })
+          }
+          if (isZero(shared)) throw new NoiseError('NOISE_DH_FAILED', 'X25519 produced an all-zero secret')
+          return shared
+        },
+        sha256(...parts: Uint8Array[]): Uint8Array {
+          const h = nc.createHash('sha256')
+          for (const p of parts) h.update(p)
+          return h.digest()
+        },
+        hkdf(ck: Uint8Array, ikm: Uint8Array, outputs: 2 | 3): Uint8Array[] {
+          const out = new Uint8Array(nc.hkdfSync('sha256', ikm, ck, EMPTY, 32 * outputs))
+          return outputs === 2
+            ? [out.subarray(0, 32), out.subarray(32, 64)]
+            : [out.subarray(0, 32), out.subarray(32, 64), out.subarray(64, 96)]
+        },
+        createAead(key: Uint8Array): Aead {
+          return new NodeAead(key)
+        },
+      }
+
+function isZero(bytes: Uint8Array): boolean {
+  let acc = 0
+  for (let i = 0; i < bytes.byteLength; i++) acc |= bytes[i]!
+  return acc === 0
+}

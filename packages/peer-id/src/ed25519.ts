@@ -1,0 +1,173 @@
+/**
+ * Ed25519 keys (peer-ids.md §Ed25519; RFC 8032 §5.1). Two implementations with
+ * one behaviour: `node:crypto` KeyObjects (imported once per key and cached on
+ * it) and `@noble/curves`. Noble verifies with `zip215: false`, i.e. the strict
+ * RFC 8032 rules OpenSSL also applies, so both backends accept the same signatures.
+ */
+import type { KeyObject } from 'node:crypto'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { type CryptoBackend, nodeCrypto } from './crypto-backend.js'
+import { KeyError } from './errors.js'
+import { assertBytes, bytesEqual, copyBytes, type PrivateKey, type PublicKey } from './key.js'
+import { encodeKeyMessage } from './key-protobuf.js'
+
+export const ED25519_PUBLIC_KEY_BYTES = 32
+export const ED25519_SEED_BYTES = 32
+export const ED25519_SIGNATURE_BYTES = 64
+
+// DER prefixes that wrap a raw key into SubjectPublicKeyInfo / PKCS#8 (RFC 8410 §4, §7).
+const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
+const PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+])
+
+function withPrefix(prefix: Uint8Array, key: Uint8Array): Uint8Array {
+  const der = new Uint8Array(prefix.byteLength + key.byteLength)
+  der.set(prefix)
+  der.set(key, prefix.byteLength)
+  return der
+}
+
+function requireNode(): NonNullable<typeof nodeCrypto> {
+  if (nodeCrypto === undefined) throw new RangeError('crypto backend "node" is not available in this runtime')
+  return nodeCrypto
+}
+
+function nodePrivateKeyObject(seed: Uint8Array): KeyObject {
+  return requireNode().createPrivateKey({ key: Buffer.from(withPrefix(PKCS8_PREFIX, seed)), format: 'der', type: 'pkcs8' })
+}
+
+/** Derives the public key of a 32-byte seed (RFC 8032 §5.1.5). */
+function derivePublicKey(seed: Uint8Array, backend: CryptoBackend, cache?: { obj?: KeyObject }): Uint8Array {
+  if (backend === 'noble') return ed25519.getPublicKey(seed)
+  const priv = nodePrivateKeyObject(seed)
+  if (cache !== undefined) cache.obj = priv
+  const spki = requireNode().createPublicKey(priv).export({ format: 'der', type: 'spki' })
+  return copyBytes(spki.subarray(SPKI_PREFIX.byteLength))
+}
+
+/** An Ed25519 public key. Construct with {@link ed25519PublicKeyFromRaw}. */
+export class Ed25519PublicKey implements PublicKey {
+  readonly type = 'Ed25519' as const
+  readonly raw: Uint8Array
+  readonly backend: CryptoBackend
+  #protobuf: Uint8Array | undefined
+  #keyObject: KeyObject | undefined
+
+  /** @internal `raw` is taken over; it must be 32 bytes. */
+  constructor(raw: Uint8Array, backend: CryptoBackend) {
+    this.raw = raw
+    this.backend = backend
+  }
+
+  toProtobuf(): Uint8Array {
+    this.#protobuf ??= encodeKeyMessage('Ed25519', this.raw)
+    return this.#protobuf
+  }
+
+  verify(data: Uint8Array, sig: Uint8Array): boolean {
+    assertBytes(data, 'data')
+    assertBytes(sig, 'sig')
+    if (sig.byteLength !== ED25519_SIGNATURE_BYTES) return false
+    try {
+      if (this.backend === 'noble') return ed25519.verify(sig, data, this.raw, { zip215: false })
+      this.#keyObject ??= requireNode().createPublicKey({
+        key: Buffer.from(withPrefix(SPKI_PREFIX, this.raw)),
+        format: 'der',
+        type: 'spki',
+      })
+      return requireNode().verify(null, data, this.#keyObject, sig)
+    } catch {
+      // A key that is not a curve point, or any other rejection, verifies nothing.
+      return false
+    }
+  }
+
+  equals(other: PublicKey): boolean {
+    return other?.type === 'Ed25519' && bytesEqual(this.raw, other.raw)
+  }
+}
+
+/** An Ed25519 private key. Construct with {@link generateEd25519Key} or {@link ed25519PrivateKeyFromRaw}. */
+export class Ed25519PrivateKey implements PrivateKey {
+  readonly type = 'Ed25519' as const
+  readonly raw: Uint8Array
+  readonly publicKey: Ed25519PublicKey
+  readonly backend: CryptoBackend
+  readonly #seed: Uint8Array
+  #keyObject: KeyObject | undefined
+
+  /** @internal `seed` and `publicKey` are taken over and must match. */
+  constructor(seed: Uint8Array, publicKey: Uint8Array, backend: CryptoBackend, keyObject?: KeyObject) {
+    this.raw = new Uint8Array(64)
+    this.raw.set(seed)
+    this.raw.set(publicKey, 32)
+    this.#seed = this.raw.subarray(0, 32)
+    this.publicKey = new Ed25519PublicKey(this.raw.subarray(32), backend)
+    this.backend = backend
+    this.#keyObject = keyObject
+  }
+
+  sign(data: Uint8Array): Uint8Array {
+    assertBytes(data, 'data')
+    if (this.backend === 'noble') return ed25519.sign(data, this.#seed)
+    this.#keyObject ??= nodePrivateKeyObject(this.#seed)
+    const sig = requireNode().sign(null, data, this.#keyObject)
+    return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength)
+  }
+
+  toProtobuf(): Uint8Array {
+    return encodeKeyMessage('Ed25519', this.raw)
+  }
+
+  equals(other: PrivateKey): boolean {
+    return other?.type === 'Ed25519' && bytesEqual(this.raw, other.raw)
+  }
+}
+
+/** Generates a new Ed25519 key from the backend's CSPRNG. */
+export function generateEd25519Key(backend: CryptoBackend): Ed25519PrivateKey {
+  const seed = backend === 'noble' ? ed25519.utils.randomSecretKey() : copyBytes(requireNode().randomBytes(32))
+  return ed25519KeyFromSeed(seed, backend)
+}
+
+/** Derives the key of a 32-byte seed (RFC 8032 §5.1.5); the seed is copied. */
+export function ed25519KeyFromSeed(seed: Uint8Array, backend: CryptoBackend): Ed25519PrivateKey {
+  assertBytes(seed, 'seed')
+  if (seed.byteLength !== ED25519_SEED_BYTES) throw new RangeError('an Ed25519 seed is 32 bytes')
+  const own = copyBytes(seed)
+  const cache: { obj?: KeyObject } = {}
+  const pub = derivePublicKey(own, backend, cache)
+  return new Ed25519PrivateKey(own, pub, backend, cache.obj)
+}
+
+/**
+ * Reads an Ed25519 private key in the encodings of peer-ids.md §Ed25519:
+ * `seed ‖ pub` (64 bytes, preferred), `seed ‖ pub ‖ pub` (96 bytes, legacy; the
+ * two copies must match), or a bare 32-byte seed. The public half must be the
+ * one the seed derives (the spec's SHOULD). Bytes are copied.
+ */
+export function ed25519PrivateKeyFromRaw(raw: Uint8Array, backend: CryptoBackend): Ed25519PrivateKey {
+  assertBytes(raw, 'raw')
+  if (raw.byteLength === ED25519_SEED_BYTES) return ed25519KeyFromSeed(raw, backend)
+  if (raw.byteLength !== 64 && raw.byteLength !== 96) {
+    throw new KeyError('KEY_INVALID', `Ed25519 private key must be 32, 64 or 96 bytes, got ${raw.byteLength}`)
+  }
+  if (raw.byteLength === 96 && !bytesEqual(raw.subarray(32, 64), raw.subarray(64, 96))) {
+    throw new KeyError('KEY_INVALID', 'Ed25519 legacy 96-byte private key: the two public keys differ')
+  }
+  const key = ed25519KeyFromSeed(raw.subarray(0, 32), backend)
+  if (!bytesEqual(key.publicKey.raw, raw.subarray(32, 64))) {
+    throw new KeyError('KEY_INVALID', 'Ed25519 private key: public key does not match the seed')
+  }
+  return key
+}
+
+/** Reads a 32-byte Ed25519 public key; bytes are copied. Any 32 bytes are accepted; bad points fail `verify`. */
+export function ed25519PublicKeyFromRaw(raw: Uint8Array, backend: CryptoBackend): Ed25519PublicKey {
+  assertBytes(raw, 'raw')
+  if (raw.byteLength !== ED25519_PUBLIC_KEY_BYTES) {
+    throw new KeyError('KEY_INVALID', `Ed25519 public key must be 32 bytes, got ${raw.byteLength}`)
+  }
+  return new Ed25519PublicKey(copyBytes(raw), backend)
+}
