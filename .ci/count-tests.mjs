@@ -22,7 +22,9 @@ for (const dir of ['packages', 'tooling']) {
     passed += r.numPassedTests
     failed += r.numFailedTests
     // A suite that failed to load has no tests in it but must still count.
-    failed += (r.testResults ?? []).filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length
+    failed += (r.testResults ?? []).filter(
+      (f) => f.status === 'failed' && f.assertionResults.length === 0,
+    ).length
   }
 }
 console.log(`${passed} passed, ${failed} failed`)

@@ -14,7 +14,10 @@ describe('handleEcho', () => {
   })
 
   it('stops reading when the client does not read the echo (bounded memory)', async () => {
-    const [client, server] = duplexPair({ writableHighWaterMark: 16 * 1024, readableHighWaterMark: 16 * 1024 })
+    const [client, server] = duplexPair({
+      writableHighWaterMark: 16 * 1024,
+      readableHighWaterMark: 16 * 1024,
+    })
     handleEcho(server)
     client.pause() // never read the echo
     let accepted = 0

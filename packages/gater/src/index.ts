@@ -1,1 +1,13 @@
-export {}
+export { allowAll } from './allow-all.js'
+export { type CidrBlock, parseCidrBlock } from './cidr.js'
+export { all, any } from './compose.js'
+export { type Clock, ExpiringMap } from './expiring-map.js'
+export {
+  type RuleAction,
+  RuleGater,
+  type RuleGaterInit,
+  type RuleGaterRules,
+  type RuleOptions,
+  type RuleRecord,
+  ruleGaterDefaults,
+} from './rule-gater.js'

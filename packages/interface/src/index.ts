@@ -8,6 +8,19 @@ export {
   SwitchyardError,
   throwIfAborted,
 } from './errors.js'
+export {
+  ALLOW,
+  type ConnectionAddrs,
+  ConnectionGatedError,
+  type ConnectionGater,
+  deny,
+  enforceGate,
+  type GateErrorCode,
+  type GatePoint,
+  type GateVerdict,
+  type SecuredConnectionInfo,
+  type UpgradedConnectionInfo,
+} from './gater.js'
 export type {
   MemoryAccount,
   MuxedStream,
@@ -33,7 +46,21 @@ export {
   type TagOptions,
   type TagRecord,
 } from './peerstore.js'
-export type { SecureOptions, SecureResult, SecurityProtocol } from './security.js'
+export {
+  type ClosableResourceScope,
+  type ConnectionResourceScope,
+  type MemoryPriority,
+  type OpenConnectionOptions,
+  type ResourceErrorCode,
+  type ResourceKind,
+  ResourceLimitError,
+  type ResourceManager,
+  type ResourceScope,
+  type ResourceSpan,
+  type ScopeStat,
+  type StreamResourceScope,
+} from './resource-manager.js'
+export type { SecureExtensions, SecureOptions, SecureResult, SecurityProtocol } from './security.js'
 export {
   concat,
   iterateStream,

@@ -21,6 +21,19 @@ export interface SecureResult {
   remotePeer: PeerId
   /** The muxer both sides agreed on during the handshake, if they did. */
   muxer?: string | undefined
+  /**
+   * Early data the remote sent in its (authenticated) handshake, for protocols
+   * that carry it: Noise extensions (libp2p noise spec §Noise Extensions).
+   */
+  remoteExtensions?: SecureExtensions | undefined
+}
+
+/** Handshake extensions of a security protocol (Noise `NoiseExtensions`). */
+export interface SecureExtensions {
+  /** Muxer protocol ids the remote listed for early negotiation. */
+  readonly streamMuxers: readonly string[]
+  /** WebTransport certificate hashes (multihashes) the remote listed. */
+  readonly webtransportCerthashes: readonly Uint8Array[]
 }
 
 /** A security protocol such as `/noise`. One instance holds the local identity. */

@@ -140,7 +140,8 @@ export function toAsyncIterable(stream: ByteStream, options: AbortOptions = {}):
  * `signal.reason` on abort.
  */
 export function waitForDrain(stream: ByteStream, options: AbortOptions = {}): Promise<void> {
-  throwIfAborted(options.signal)
+  // A promise-returning function rejects rather than throws: `await expect(p).rejects` holds.
+  if (options.signal?.aborted === true) return Promise.reject(options.signal.reason)
   if (stream.closed) return Promise.reject(closedError(stream))
   if (!stream.writableNeedDrain) return Promise.resolve()
   let offDrain = noop
@@ -187,7 +188,8 @@ export async function writeAll(
  * is not destroyed, and the bytes read so far are dropped).
  */
 export function readAll(stream: ByteStream, options: AbortOptions & { maxBytes?: number } = {}): Promise<Uint8Array> {
-  throwIfAborted(options.signal)
+  // A promise-returning function rejects rather than throws: `await expect(p).rejects` holds.
+  if (options.signal?.aborted === true) return Promise.reject(options.signal.reason)
   const maxBytes = options.maxBytes ?? 16 * 1024 * 1024
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`)
@@ -238,7 +240,8 @@ export function readAll(stream: ByteStream, options: AbortOptions & { maxBytes?:
 
 /** Resolves when the stream closes (with no value), rejects with its error if it failed. */
 export function streamClosed(stream: ByteStream, options: AbortOptions = {}): Promise<void> {
-  throwIfAborted(options.signal)
+  // A promise-returning function rejects rather than throws: `await expect(p).rejects` holds.
+  if (options.signal?.aborted === true) return Promise.reject(options.signal.reason)
   let off = noop
   const p = new Promise<void>((resolve, reject) => {
     off = stream.onceClosed((err) => (err === undefined ? resolve() : reject(err)))

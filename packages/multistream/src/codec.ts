@@ -59,7 +59,8 @@ export const LS_BYTES: Uint8Array = encoder.encode('ls')
 export function encodeProtocol(id: string): EncodedProtocol {
   const cached = cache.get(id)
   if (cached !== undefined) return cached
-  if (typeof id !== 'string' || id.length === 0) throw new TypeError('a protocol id must be a non-empty string')
+  if (typeof id !== 'string' || id.length === 0)
+    throw new TypeError('a protocol id must be a non-empty string')
   const bytes = encoder.encode(id)
   if (bytes.byteLength > MAX_PROTOCOL_LENGTH) {
     throw new RangeError(`protocol id is ${bytes.byteLength} bytes, the limit is ${MAX_PROTOCOL_LENGTH}`)

@@ -46,7 +46,8 @@ export function resolveBackend(backend: CryptoBackend | 'auto' | undefined): Cry
   if (backend === undefined) return current
   if (backend === 'auto') return nodeCrypto !== undefined ? 'node' : 'noble'
   if (backend === 'node') {
-    if (nodeCrypto === undefined) throw new RangeError('crypto backend "node" is not available in this runtime')
+    if (nodeCrypto === undefined)
+      throw new RangeError('crypto backend "node" is not available in this runtime')
     return 'node'
   }
   if (backend === 'noble') return 'noble'

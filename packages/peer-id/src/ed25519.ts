@@ -15,35 +15,46 @@ export const ED25519_PUBLIC_KEY_BYTES = 32
 export const ED25519_SEED_BYTES = 32
 export const ED25519_SIGNATURE_BYTES = 64
 
-// DER prefixes that wrap a raw key into SubjectPublicKeyInfo / PKCS#8 (RFC 8410 §4, §7).
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
+// DER prefix that wraps a raw seed into PKCS#8 (RFC 8410 §7). Only used to derive
+// a public key from a seed: OpenSSL 3 decodes DER through its slow decoder
+// framework (~10× slower than a JWK import), so everything else uses JWK.
 const PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ])
-
-function withPrefix(prefix: Uint8Array, key: Uint8Array): Uint8Array {
-  const der = new Uint8Array(prefix.byteLength + key.byteLength)
-  der.set(prefix)
-  der.set(key, prefix.byteLength)
-  return der
-}
 
 function requireNode(): NonNullable<typeof nodeCrypto> {
   if (nodeCrypto === undefined) throw new RangeError('crypto backend "node" is not available in this runtime')
   return nodeCrypto
 }
 
-function nodePrivateKeyObject(seed: Uint8Array): KeyObject {
-  return requireNode().createPrivateKey({ key: Buffer.from(withPrefix(PKCS8_PREFIX, seed)), format: 'der', type: 'pkcs8' })
+// The node backend only runs where Buffer exists.
+function b64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+}
+
+function fromB64url(s: string | undefined): Uint8Array {
+  const buf = Buffer.from(s ?? '', 'base64url')
+  return copyBytes(buf)
+}
+
+/** An OKP JWK KeyObject (RFC 8037 §2). */
+function nodeKeyObject(seed: Uint8Array | undefined, pub: Uint8Array): KeyObject {
+  const node = requireNode()
+  return seed === undefined
+    ? node.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(pub) }, format: 'jwk' })
+    : node.createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(seed), x: b64url(pub) }, format: 'jwk' })
 }
 
 /** Derives the public key of a 32-byte seed (RFC 8032 §5.1.5). */
-function derivePublicKey(seed: Uint8Array, backend: CryptoBackend, cache?: { obj?: KeyObject }): Uint8Array {
+function derivePublicKey(seed: Uint8Array, backend: CryptoBackend): Uint8Array {
   if (backend === 'noble') return ed25519.getPublicKey(seed)
-  const priv = nodePrivateKeyObject(seed)
-  if (cache !== undefined) cache.obj = priv
-  const spki = requireNode().createPublicKey(priv).export({ format: 'der', type: 'spki' })
-  return copyBytes(spki.subarray(SPKI_PREFIX.byteLength))
+  const node = requireNode()
+  const der = new Uint8Array(PKCS8_PREFIX.byteLength + seed.byteLength)
+  der.set(PKCS8_PREFIX)
+  der.set(seed, PKCS8_PREFIX.byteLength)
+  const priv = node.createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })
+  der.fill(0)
+  return fromB64url(node.createPublicKey(priv).export({ format: 'jwk' }).x)
 }
 
 /** An Ed25519 public key. Construct with {@link ed25519PublicKeyFromRaw}. */
@@ -71,11 +82,7 @@ export class Ed25519PublicKey implements PublicKey {
     if (sig.byteLength !== ED25519_SIGNATURE_BYTES) return false
     try {
       if (this.backend === 'noble') return ed25519.verify(sig, data, this.raw, { zip215: false })
-      this.#keyObject ??= requireNode().createPublicKey({
-        key: Buffer.from(withPrefix(SPKI_PREFIX, this.raw)),
-        format: 'der',
-        type: 'spki',
-      })
+      this.#keyObject ??= nodeKeyObject(undefined, this.raw)
       return requireNode().verify(null, data, this.#keyObject, sig)
     } catch {
       // A key that is not a curve point, or any other rejection, verifies nothing.
@@ -111,7 +118,7 @@ export class Ed25519PrivateKey implements PrivateKey {
   sign(data: Uint8Array): Uint8Array {
     assertBytes(data, 'data')
     if (this.backend === 'noble') return ed25519.sign(data, this.#seed)
-    this.#keyObject ??= nodePrivateKeyObject(this.#seed)
+    this.#keyObject ??= nodeKeyObject(this.#seed, this.publicKey.raw)
     const sig = requireNode().sign(null, data, this.#keyObject)
     return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength)
   }
@@ -127,7 +134,8 @@ export class Ed25519PrivateKey implements PrivateKey {
 
 /** Generates a new Ed25519 key from the backend's CSPRNG. */
 export function generateEd25519Key(backend: CryptoBackend): Ed25519PrivateKey {
-  const seed = backend === 'noble' ? ed25519.utils.randomSecretKey() : copyBytes(requireNode().randomBytes(32))
+  const seed =
+    backend === 'noble' ? ed25519.utils.randomSecretKey() : copyBytes(requireNode().randomBytes(32))
   return ed25519KeyFromSeed(seed, backend)
 }
 
@@ -136,9 +144,7 @@ export function ed25519KeyFromSeed(seed: Uint8Array, backend: CryptoBackend): Ed
   assertBytes(seed, 'seed')
   if (seed.byteLength !== ED25519_SEED_BYTES) throw new RangeError('an Ed25519 seed is 32 bytes')
   const own = copyBytes(seed)
-  const cache: { obj?: KeyObject } = {}
-  const pub = derivePublicKey(own, backend, cache)
-  return new Ed25519PrivateKey(own, pub, backend, cache.obj)
+  return new Ed25519PrivateKey(own, derivePublicKey(own, backend), backend)
 }
 
 /**

@@ -63,7 +63,8 @@ export function encodeKeyMessage(type: KeyType, data: Uint8Array): Uint8Array {
 function readVarint(buf: Uint8Array, pos: number): [value: number, next: number] {
   let value = 0
   for (let i = 0; i < 4; i++) {
-    if (pos + i >= buf.byteLength) throw new KeyError('KEY_PROTOBUF_TRUNCATED', 'key protobuf: truncated varint')
+    if (pos + i >= buf.byteLength)
+      throw new KeyError('KEY_PROTOBUF_TRUNCATED', 'key protobuf: truncated varint')
     const b = buf[pos + i] as number
     value |= (b & 0x7f) << (7 * i)
     if ((b & 0x80) === 0) {
@@ -85,7 +86,8 @@ export function decodeKeyMessage(buf: Uint8Array): KeyMessage {
   // Field 1 (Type), varint. Anything else first breaks tag order or omits Type.
   const tag1 = buf[0] as number
   if (tag1 !== 0x08) {
-    if ((tag1 >> 3) === 1) throw new KeyError('KEY_PROTOBUF_MALFORMED', 'key protobuf: Type has the wrong wire type')
+    if (tag1 >> 3 === 1)
+      throw new KeyError('KEY_PROTOBUF_MALFORMED', 'key protobuf: Type has the wrong wire type')
     throw new KeyError('KEY_PROTOBUF_NOT_CANONICAL', 'key protobuf: first field is not Type')
   }
   const [code, afterType] = readVarint(buf, 1)
@@ -94,11 +96,13 @@ export function decodeKeyMessage(buf: Uint8Array): KeyMessage {
   if (afterType >= buf.byteLength) throw new KeyError('KEY_PROTOBUF_TRUNCATED', 'key protobuf: Data missing')
   const tag2 = buf[afterType] as number
   if (tag2 !== 0x12) {
-    if ((tag2 >> 3) === 2) throw new KeyError('KEY_PROTOBUF_MALFORMED', 'key protobuf: Data has the wrong wire type')
+    if (tag2 >> 3 === 2)
+      throw new KeyError('KEY_PROTOBUF_MALFORMED', 'key protobuf: Data has the wrong wire type')
     throw new KeyError('KEY_PROTOBUF_NOT_CANONICAL', 'key protobuf: second field is not Data')
   }
   const [len, start] = readVarint(buf, afterType + 1)
-  if (len > MAX_KEY_DATA_BYTES) throw new KeyError('KEY_SIZE', `key protobuf: Data of ${len} bytes is too large`)
+  if (len > MAX_KEY_DATA_BYTES)
+    throw new KeyError('KEY_SIZE', `key protobuf: Data of ${len} bytes is too large`)
   const end = start + len
   if (end > buf.byteLength) throw new KeyError('KEY_PROTOBUF_TRUNCATED', 'key protobuf: Data truncated')
   if (end !== buf.byteLength) {

@@ -56,7 +56,9 @@ export const defaults = {
 } as const satisfies Required<MemoryPeerstoreInit>
 
 /** The init with every default filled in. */
-export type MemoryPeerstoreConfig = { readonly [K in keyof MemoryPeerstoreInit]-?: NonNullable<MemoryPeerstoreInit[K]> }
+export type MemoryPeerstoreConfig = {
+  readonly [K in keyof MemoryPeerstoreInit]-?: NonNullable<MemoryPeerstoreInit[K]>
+}
 
 const INTEGER_LIMITS = [
   'maxPeers',

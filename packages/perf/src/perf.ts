@@ -87,7 +87,10 @@ export function runPerf(stream: ByteStream, options: PerfOptions = {}): Promise<
       onData(chunk) {
         downloaded += chunk.byteLength
         if (downloaded > downloadBytes) {
-          const err = new PerfError('PERF_LONG_DOWNLOAD', `server sent more than the ${downloadBytes} bytes asked for`)
+          const err = new PerfError(
+            'PERF_LONG_DOWNLOAD',
+            `server sent more than the ${downloadBytes} bytes asked for`,
+          )
           stream.destroy(err)
           reject(err)
           return
@@ -136,7 +139,9 @@ export function runPerf(stream: ByteStream, options: PerfOptions = {}): Promise<
     }
     pump()
   })
-  return raceSignal(done, options.signal, (reason) => stream.destroy(reason instanceof Error ? reason : undefined))
+  return raceSignal(done, options.signal, (reason) =>
+    stream.destroy(reason instanceof Error ? reason : undefined),
+  )
 }
 
 /** Options of `handlePerf`. */
@@ -169,7 +174,9 @@ export function handlePerf(stream: ByteStream, options: PerfServerOptions = {}):
       // Past 2^53 the count is "forever" (the spec's timer-based download).
       const total = requested > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(requested)
       if (total > maxSendBytes) {
-        stream.destroy(new PerfError('PERF_BAD_REQUEST', `request for ${requested} bytes exceeds ${maxSendBytes}`))
+        stream.destroy(
+          new PerfError('PERF_BAD_REQUEST', `request for ${requested} bytes exceeds ${maxSendBytes}`),
+        )
         return
       }
       let sent = 0
@@ -191,6 +198,7 @@ export function handlePerf(stream: ByteStream, options: PerfServerOptions = {}):
 }
 
 function checkSize(n: number, name: string): number {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${n}`)
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`${name} must be a non-negative safe integer, got ${n}`)
   return n
 }

@@ -4,6 +4,6 @@ export {
   PING_PROTOCOL,
   PingError,
   type PingErrorCode,
-  type PingOptions,
   Pinger,
+  type PingOptions,
 } from './ping.js'

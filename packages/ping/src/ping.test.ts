@@ -43,7 +43,9 @@ describe('ping', () => {
     const [client, server] = duplexPair()
     server.setSink({ onData: () => {}, onEnd: () => {} })
     const pinger = new Pinger(client)
-    await expect(pinger.ping({ timeoutMs: 10 })).rejects.toSatisfy((e) => SwitchyardError.is(e, 'PING_TIMEOUT'))
+    await expect(pinger.ping({ timeoutMs: 10 })).rejects.toSatisfy((e) =>
+      SwitchyardError.is(e, 'PING_TIMEOUT'),
+    )
     client.destroy()
   })
 })

@@ -216,7 +216,8 @@ export class MemoryStream extends ByteStreamBase {
   }
 
   protected override _readMore(): void {
-    this.#peer?.#schedulePump()
+    const peer = this.#peer
+    if (peer !== undefined) peer.#schedulePump()
   }
 
   // ---- the pump ---------------------------------------------------------------------

@@ -31,6 +31,8 @@ export interface TcpInit {
   backlog?: number
   /** Bytes buffered per connection for a paused reader before the socket stops reading. Default 64 KiB. */
   readableHighWaterMark?: number
+  /** Bytes queued in a socket before `write()` returns `false`. Default 64 KiB (Node's is 16 KiB). */
+  writableHighWaterMark?: number
 }
 
 /** The defaults of `TcpInit`. */
@@ -41,11 +43,18 @@ export const defaults = {
   dialTimeoutMs: 5_000,
   backlog: 511,
   readableHighWaterMark: 64 * 1024,
+  writableHighWaterMark: 64 * 1024,
 } as const satisfies Required<TcpInit>
 
 function validate(init: TcpInit): Required<TcpInit> {
   const config = { ...defaults, ...stripUndefined(init) }
-  for (const key of ['keepAliveInitialDelayMs', 'dialTimeoutMs', 'backlog', 'readableHighWaterMark'] as const) {
+  for (const key of [
+    'keepAliveInitialDelayMs',
+    'dialTimeoutMs',
+    'backlog',
+    'readableHighWaterMark',
+    'writableHighWaterMark',
+  ] as const) {
     const v = config[key]
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
       throw new RangeError(`TcpInit.${key} must be a finite number >= 0, got ${String(v)}`)
@@ -92,6 +101,7 @@ export class TcpTransport implements Transport {
       port: target.port,
       ...(target.family === 0 ? {} : { family: target.family }),
       allowHalfOpen: true,
+      writableHighWaterMark: this.#config.writableHighWaterMark,
     })
     await awaitConnect(socket, addrString, timeoutMs, options.signal)
     return this.#wrap(socket)
@@ -104,7 +114,12 @@ export class TcpTransport implements Transport {
     if (target === undefined) {
       throw new TransportError('TRANSPORT_ADDR_UNSUPPORTED', addrString, 'not a TCP address to listen on')
     }
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false })
+    const server = net.createServer({
+      allowHalfOpen: true,
+      pauseOnConnect: false,
+      // Sets both of the accepted socket's marks; only the writable one matters, as we never leave data unread in it.
+      highWaterMark: this.#config.writableHighWaterMark,
+    })
     await awaitListening(server, target, this.#config.backlog, addrString, options.signal)
     return new TcpListener(server, events, (socket) => this.#wrap(socket))
   }

@@ -53,7 +53,7 @@ export class FrameDecoder {
     const sink = this.#sink
     let offset = 0
     const end = chunk.byteLength
-    while (offset < end || (this.#header !== undefined && this.#remaining === 0)) {
+    while (offset < end && !this.#failed) {
       let header = this.#header
       if (header === undefined) {
         if (this.#scratchLength === 0 && end - offset >= HEADER_LENGTH) {
@@ -71,6 +71,7 @@ export class FrameDecoder {
         this.#header = header
         this.#remaining = header.type === FrameType.Data ? header.length : 0
         sink.onHeader(header)
+        if (this.#failed) return
       }
       if (this.#remaining > 0) {
         if (offset === end) return

@@ -1,0 +1,26 @@
+/**
+ * What the CLI needs from a libp2p node: listen, dial, serve handlers, count.
+ * `createTcpHost` builds it from transport-tcp + noise + yamux + upgrader; it
+ * moves onto `@switchyard/switch` once that lands.
+ */
+import type { AbortOptions, ByteStream } from '@switchyard/interface'
+
+/** A connection as the CLI uses it. */
+export interface HostConnection {
+  readonly remotePeer: string
+  newStream(protocol: string, options?: AbortOptions): Promise<ByteStream>
+  close(options?: AbortOptions): Promise<void>
+}
+
+/** A libp2p node as the CLI uses it. */
+export interface Host {
+  /** Base58 peer id. */
+  readonly peerId: string
+  /** Starts listening; returns the bound addresses, each ending in `/p2p/<peer id>`. */
+  listen(addrs: readonly string[], options?: AbortOptions): Promise<string[]>
+  /** Dials a multiaddr ending in `/p2p/<peer id>` (a new connection every time). */
+  dial(addr: string, options?: AbortOptions): Promise<HostConnection>
+  /** Open connections and streams, for SIGUSR2 stats. */
+  stats(): { connections: number; streams: number }
+  close(options?: AbortOptions): Promise<void>
+}

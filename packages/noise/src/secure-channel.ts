@@ -1,0 +1,248 @@
+/**
+ * The libp2p noise secure channel after the handshake (libp2p noise spec
+ * §Wire Format, §Encryption and I/O): a `ByteStream` whose every chunk travels
+ * as `len (2 bytes BE) ‖ ChaCha20-Poly1305(plaintext) ‖ tag` frames over the
+ * underlying stream, which it owns.
+ *
+ * Reading is synchronous in the underlying stream's sink: each complete frame is
+ * authenticated and decrypted as it arrives, and only then handed to the reader,
+ * so no unauthenticated byte is ever delivered. A failed tag, a frame shorter
+ * than a tag, a stream that ends inside a frame, or an exhausted nonce destroy
+ * the channel (and the underlying stream) with a `NoiseError`.
+ *
+ * Writing coalesces: chunks written in the same tick are cut into frames of at
+ * most 65519 plaintext bytes (small chunks share a frame), encrypted into one
+ * buffer and handed to the underlying stream in one `write()` (per MiB). While
+ * the underlying stream needs drain, plaintext waits here and `write()` reports
+ * backpressure; reading backpressure pauses the underlying stream.
+ */
+import { type ByteStream, ByteStreamBase, type ByteStreamBaseInit } from '@switchyard/interface'
+import { type CipherState, TAG_LENGTH } from './cipher-state.js'
+import { NoiseError } from './errors.js'
+import { FrameDecoder, MAX_FRAME_BYTES } from './frame-decoder.js'
+
+/** The most plaintext one frame carries: 65535 − 16 (libp2p noise spec §Wire Format). */
+export const MAX_PLAINTEXT_BYTES = MAX_FRAME_BYTES - TAG_LENGTH
+/** Plaintext encrypted per underlying `write()` at most (16 full frames). */
+const MAX_BATCH_PLAINTEXT = 16 * MAX_PLAINTEXT_BYTES
+const EMPTY = new Uint8Array(0)
+
+/** Options of a secure channel. */
+export interface SecureChannelInit extends ByteStreamBaseInit {
+  /**
+   * Plaintext bytes queued here (while the underlying stream needs drain) before
+   * `write()` returns `false`. Default 128 KiB.
+   */
+  writableHighWaterMark?: number
+}
+
+/** Keys and leftovers a completed handshake hands to the channel. */
+export interface SecureChannelKeys {
+  send: CipherState
+  recv: CipherState
+  /** Bytes received after the last handshake message (already buffered). */
+  decoder: FrameDecoder
+}
+
+/** An encrypted `ByteStream` over an underlying `ByteStream` (owned). */
+export class SecureChannel extends ByteStreamBase {
+  readonly #inner: ByteStream
+  readonly #send: CipherState
+  readonly #recv: CipherState
+  readonly #decoder: FrameDecoder
+  readonly #writableHwm: number
+  #pending: Uint8Array[] = []
+  #pendingBytes = 0
+  #flushScheduled = false
+  #innerNeedsDrain = false
+  #endRequested = false
+  #endSent = false
+  #innerClosed = false
+  #offDrain: () => void = noop
+  #offClosed: () => void = noop
+  readonly #flushTask = () => {
+    this.#flushScheduled = false
+    this.#flush()
+  }
+
+  constructor(inner: ByteStream, keys: SecureChannelKeys, init: SecureChannelInit = {}) {
+    super(init)
+    this.#inner = inner
+    this.#send = keys.send
+    this.#recv = keys.recv
+    this.#decoder = keys.decoder
+    this.#writableHwm = init.writableHighWaterMark ?? 128 * 1024
+    this.#offClosed = inner.onceClosed((err) => this.#onInnerClosed(err))
+    inner.setSink({
+      onData: (chunk) => this.#onData(chunk),
+      onEnd: () => this.#onEnd(),
+    })
+    // Frames that arrived together with the last handshake message.
+    if (this.#decoder.bufferedBytes > 0) this.#onData(EMPTY)
+  }
+
+  // ---- reading --------------------------------------------------------------
+
+  #onData(chunk: Uint8Array): void {
+    if (this.closed) return
+    const decoder = this.#decoder
+    decoder.push(chunk)
+    let more = true
+    for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
+      if (frame.byteLength < TAG_LENGTH) {
+        this.#fail(new NoiseError('NOISE_FRAME_TOO_SHORT', `a ${frame.byteLength}-byte frame cannot hold a tag`))
+        return
+      }
+      let plaintext: Uint8Array
+      try {
+        plaintext = this.#recv.decryptWithAd(EMPTY, frame)
+      } catch (err) {
+        this.#fail(err as Error)
+        return
+      }
+      if (plaintext.byteLength > 0) more = this.push(plaintext) && more
+      if (this.closed) return
+    }
+    if (!more) this.#inner.pause()
+  }
+
+  #onEnd(): void {
+    if (this.closed) return
+    if (this.#decoder.bufferedBytes > 0) {
+      this.#fail(new NoiseError('NOISE_TRUNCATED', 'the stream ended inside a noise frame'))
+      return
+    }
+    this.pushEnd()
+  }
+
+  protected override _readMore(): void {
+    this.#inner.resume()
+  }
+
+  // ---- writing --------------------------------------------------------------
+
+  protected _write(chunk: Uint8Array): boolean {
+    if (!(chunk instanceof Uint8Array)) throw new TypeError('write() takes a Uint8Array')
+    if (chunk.byteLength > 0) {
+      this.#pending.push(chunk)
+      this.#pendingBytes += chunk.byteLength
+      if (!this.#flushScheduled && !this.#innerNeedsDrain) {
+        this.#flushScheduled = true
+        queueMicrotask(this.#flushTask)
+      }
+    }
+    return !this.#innerNeedsDrain && this.#pendingBytes < this.#writableHwm
+  }
+
+  protected _end(): void {
+    this.#endRequested = true
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true
+      queueMicrotask(this.#flushTask)
+    }
+  }
+
+  #flush(): void {
+    const inner = this.#inner
+    while (this.#pendingBytes > 0 && !this.#innerNeedsDrain && !this.closed) {
+      const batch = Math.min(this.#pendingBytes, MAX_BATCH_PLAINTEXT)
+      const frames = Math.ceil(batch / MAX_PLAINTEXT_BYTES)
+      const out = allocUnsafe(batch + frames * (2 + TAG_LENGTH))
+      let o = 0
+      let left = batch
+      try {
+        while (left > 0) {
+          const n = Math.min(left, MAX_PLAINTEXT_BYTES)
+          out[o] = (n + TAG_LENGTH) >> 8
+          out[o + 1] = (n + TAG_LENGTH) & 0xff
+          this.#send.sealInto(EMPTY, this.#takePlaintext(n), out, o + 2)
+          o += 2 + n + TAG_LENGTH
+          left -= n
+        }
+      } catch (err) {
+        this.#fail(err as Error)
+        return
+      }
+      if (!inner.write(out)) {
+        if (inner.closed) return
+        this.#innerNeedsDrain = true
+        this.#offDrain = inner.onceDrain(() => {
+          this.#innerNeedsDrain = false
+          this.#flush()
+        })
+      }
+    }
+    if (this.closed) return
+    if (this.#pendingBytes === 0 && this.#endRequested && !this.#endSent) {
+      this.#endSent = true
+      inner.end()
+    }
+    if (!this.#innerNeedsDrain && this.#pendingBytes < this.#writableHwm) this.emitDrain()
+  }
+
+  /** The next `n` plaintext bytes: a view when they lie in one chunk, else joined. */
+  #takePlaintext(n: number): Uint8Array {
+    this.#pendingBytes -= n
+    const first = this.#pending[0]!
+    if (first.byteLength === n) {
+      this.#pending.shift()
+      return first
+    }
+    if (first.byteLength > n) {
+      this.#pending[0] = first.subarray(n)
+      return first.subarray(0, n)
+    }
+    const joined = new Uint8Array(n)
+    let o = 0
+    while (o < n) {
+      const c = this.#pending[0]!
+      const piece = Math.min(c.byteLength, n - o)
+      joined.set(piece === c.byteLength ? c : c.subarray(0, piece), o)
+      if (piece === c.byteLength) this.#pending.shift()
+      else this.#pending[0] = c.subarray(piece)
+      o += piece
+    }
+    return joined
+  }
+
+  // ---- closing --------------------------------------------------------------
+
+  #onInnerClosed(err: Error | undefined): void {
+    if (this.closed) return
+    if (err !== undefined) {
+      this.finish(err)
+      return
+    }
+    if (this.#decoder.bufferedBytes > 0) {
+      this.finish(new NoiseError('NOISE_TRUNCATED', 'the stream closed inside a noise frame'))
+      return
+    }
+    // Graceful: both directions ended below us; we close once the reader has had
+    // every chunk and the EOF, and leave the (already closed) stream alone.
+    this.#innerClosed = true
+    this.finish()
+  }
+
+  #fail(err: Error): void {
+    this.destroy(err)
+  }
+
+  protected _destroy(err: Error | undefined): void {
+    this.#pending = []
+    this.#pendingBytes = 0
+    this.#decoder.clear()
+    this.#offDrain()
+    this.#offClosed()
+    if (this.#innerClosed) return
+    this.#inner.setSink(null)
+    this.#inner.destroy(err)
+  }
+}
+
+const noop = () => {}
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(n: number): Uint8Array } }).Buffer
+
+/** An uninitialised buffer on Node (every byte is written before use), else zeroed. */
+function allocUnsafe(n: number): Uint8Array {
+  return NodeBuffer !== undefined ? NodeBuffer.allocUnsafe(n) : new Uint8Array(n)
+}

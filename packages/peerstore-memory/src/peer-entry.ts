@@ -1,0 +1,141 @@
+/**
+ * The in-memory representation of one peer. Mutable, owned by the store; the
+ * public API hands out `PeerRecord` snapshots (`snapshot()`) or, on the dial hot
+ * path, the address entries themselves typed read-only.
+ *
+ * Exported for persistence layers built on `MemoryPeerstore` (they read entries
+ * to write them out and build them to load them back).
+ */
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type {
+  AddressDialStats,
+  AddressRecord,
+  DisconnectReason,
+  PeerId,
+  PeerRecord,
+  TagRecord,
+} from '@switchyard/interface'
+
+/** Mutable dial statistics of one address. */
+export class DialStats implements AddressDialStats {
+  successes = 0
+  failures = 0
+  consecutiveFailures = 0
+  lastSuccessAt: number | undefined = undefined
+  lastFailureAt: number | undefined = undefined
+  lastErrorCode: string | undefined = undefined
+
+  clone(): DialStats {
+    const c = new DialStats()
+    c.successes = this.successes
+    c.failures = this.failures
+    c.consecutiveFailures = this.consecutiveFailures
+    c.lastSuccessAt = this.lastSuccessAt
+    c.lastFailureAt = this.lastFailureAt
+    c.lastErrorCode = this.lastErrorCode
+    return c
+  }
+}
+
+/** One address of a peer. `key` is the address bytes as a latin1 string (a cheap, exact map key). */
+export class AddrEntry implements AddressRecord {
+  constructor(
+    readonly multiaddr: Multiaddr,
+    readonly key: string,
+    public ttlMs: number,
+    public expiresAt: number,
+    readonly stats: DialStats = new DialStats(),
+  ) {}
+}
+
+/** One tag of a peer. */
+export interface TagEntry extends TagRecord {
+  value: number
+  expiresAt: number
+}
+
+/** The map key of an address: its bytes as latin1 (no copy of the bytes, exact). */
+export function addrKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+}
+
+/** Everything known about one peer. */
+export class PeerEntry {
+  readonly addrs = new Map<string, AddrEntry>()
+  publicKey: Uint8Array | undefined = undefined
+  /** Insertion-ordered; a Set for O(1) `supportsProtocols`. */
+  readonly protocols = new Set<string>()
+  readonly metadata = new Map<string, Uint8Array>()
+  readonly tags = new Map<string, TagEntry>()
+  latencyMs: number | undefined = undefined
+  lastConnectedAt: number | undefined = undefined
+  lastDisconnectedAt: number | undefined = undefined
+  lastDisconnectReason: DisconnectReason | undefined = undefined
+  /** True between `recordConnect` and `recordDisconnect`; never persisted (no connection survives a restart). */
+  connected = false
+  /**
+   * A lower bound of the earliest expiry among addresses and tags (`Infinity`
+   * when nothing expires), so GC and reads skip peers with nothing expired.
+   */
+  minExpiresAt = Number.POSITIVE_INFINITY
+  /** The cached unexpired address list for `addrs()`; `undefined` after a change. */
+  addrsView: AddrEntry[] | undefined = undefined
+  /** The cached protocol list for `protocols()`; `undefined` after a change. */
+  protocolsView: string[] | undefined = undefined
+
+  constructor(
+    readonly key: string,
+    readonly id: PeerId,
+  ) {}
+
+  /** Lowers `minExpiresAt` to `expiresAt` if that is earlier. */
+  noteExpiry(expiresAt: number): void {
+    if (expiresAt < this.minExpiresAt) this.minExpiresAt = expiresAt
+  }
+
+  /** Recomputes `minExpiresAt` exactly. */
+  recomputeMinExpiry(): void {
+    let min = Number.POSITIVE_INFINITY
+    for (const a of this.addrs.values()) if (a.expiresAt < min) min = a.expiresAt
+    for (const t of this.tags.values()) if (t.expiresAt < min) min = t.expiresAt
+    this.minExpiresAt = min
+  }
+
+  /** True when eviction must not pick this peer: connected, tagged, or with an address that never expires. */
+  isProtected(): boolean {
+    if (this.connected || this.tags.size > 0) return true
+    for (const a of this.addrs.values()) if (a.expiresAt === Number.POSITIVE_INFINITY) return true
+    return false
+  }
+
+  /** True when nothing is left to reach or keep the peer by (GC then removes it). */
+  isEmpty(): boolean {
+    return !this.connected && this.addrs.size === 0 && this.tags.size === 0 && this.metadata.size === 0
+  }
+
+  /** A deep snapshot without expired addresses and tags. */
+  snapshot(now: number): PeerRecord {
+    const addresses: AddressRecord[] = []
+    for (const a of this.addrs.values()) {
+      if (a.expiresAt > now)
+        addresses.push(new AddrEntry(a.multiaddr, a.key, a.ttlMs, a.expiresAt, a.stats.clone()))
+    }
+    const tags = new Map<string, TagRecord>()
+    for (const [name, t] of this.tags)
+      if (t.expiresAt > now) tags.set(name, { value: t.value, expiresAt: t.expiresAt })
+    const metadata = new Map<string, Uint8Array>()
+    for (const [k, v] of this.metadata) metadata.set(k, v.slice())
+    return {
+      id: this.id,
+      addresses,
+      publicKey: this.publicKey?.slice(),
+      protocols: [...this.protocols],
+      metadata,
+      tags,
+      latencyMs: this.latencyMs,
+      lastConnectedAt: this.lastConnectedAt,
+      lastDisconnectedAt: this.lastDisconnectedAt,
+      lastDisconnectReason: this.lastDisconnectReason,
+    }
+  }
+}

@@ -1,0 +1,793 @@
+/**
+ * A yamux session over one channel (libp2p/specs yamux/README.md).
+ *
+ * Incoming: the channel's chunks go through `FrameDecoder`; every header is
+ * checked (version, type, stream id, window) before its payload is accepted, and
+ * dispatched by a switch on the frame type; streams are found in a `Map` by id.
+ * Any violation ends the session with GoAway(protocol error) and reaches every
+ * stream as a `YamuxError`.
+ *
+ * Outgoing: control frames and streams with something to send are queued; a
+ * microtask gathers everything produced in the tick into one `channel.write()`.
+ * While the channel asks for drain no frame is written; control frames then wait
+ * in a bounded queue, and once it is full the session stops reading the channel
+ * (so a peer that never reads cannot make us buffer without bound).
+ */
+import {
+  type AbortOptions,
+  type ByteStream,
+  type MemoryAccount,
+  type MuxedStream,
+  type MuxerSessionInit,
+  raceSignal,
+  type StreamMuxer,
+  throwIfAborted,
+} from '@switchyard/interface'
+import type { Clock } from './clock.js'
+import type { YamuxConfig } from './config.js'
+import { Flag, FrameType, GoAwayCode, HEADER_LENGTH, MAX_UINT32, YAMUX_PROTOCOL, YAMUX_VERSION } from './constants.js'
+import { FrameDecoder } from './decoder.js'
+import { PROTOCOL_ERROR_CODES, YamuxError, type YamuxErrorCode } from './errors.js'
+import { FrameBatch } from './frame-batch.js'
+import type { FrameHeader } from './frame.js'
+import { type StreamHost, YamuxStream } from './stream.js'
+
+/** Ids of closed streams remembered to tell "late frame" from "never opened". */
+const CLOSED_IDS_REMEMBERED = 4096
+
+/** Byte accounting of a session, for tests and metrics. */
+export interface YamuxSessionStats {
+  streams: number
+  /** Received bytes not yet taken by readers, all streams. */
+  recvBufferedBytes: number
+  /** Bytes written by applications not yet framed, all streams. */
+  sendQueuedBytes: number
+  /** Control frames (pings, pongs, resets, GoAway) waiting for the channel. */
+  controlQueuedFrames: number
+  /** Inbound streams not acknowledged yet. */
+  inboundBacklog: number
+  /** Outbound streams the remote has not acknowledged yet. */
+  outboundBacklog: number
+  /** Bytes held by the frame decoder. */
+  decoderBufferedBytes: number
+  /** The channel asked for drain and has not drained yet. */
+  channelBlocked: boolean
+  /** Reading from the channel is suspended (control queue full). */
+  readingPaused: boolean
+}
+
+type SessionState = 'open' | 'closing' | 'closed'
+
+interface Waiter {
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+interface ActivePing {
+  id: number
+  start: number
+  timer: unknown
+  waiters: Array<{ resolve: (rtt: number) => void; reject: (err: Error) => void }>
+}
+
+/** A yamux session; created by `createYamux().createSession()`. */
+export class YamuxSession implements StreamMuxer {
+  readonly protocol = YAMUX_PROTOCOL
+  readonly #channel: ByteStream
+  readonly #config: YamuxConfig
+  readonly #clock: Clock
+  readonly #client: boolean
+  readonly #memory: MemoryAccount | undefined
+  readonly #onStream: (stream: MuxedStream) => void
+  readonly #decoder: FrameDecoder
+  readonly #host: StreamHost
+  readonly #streams = new Map<number, YamuxStream>()
+  /** Closed stream id → whether the remote had ended it (data after that is a violation). */
+  readonly #closedIds = new Map<number, boolean>()
+  #nextId: number
+  #highestRemoteId = 0
+  #inbound = 0
+  #outbound = 0
+  /** Inbound streams not yet acknowledged → deadline (insertion order is deadline order). */
+  readonly #inboundBacklog = new Map<YamuxStream, number>()
+  /** Outbound streams the remote has not acknowledged (spec "ACK backlog"). */
+  readonly #outboundBacklog = new Set<YamuxStream>()
+  #backlogWaiters: Waiter[] = []
+  #closeWaiters: Waiter[] = []
+
+  // Outgoing.
+  /** Flat control queue: type, flags, stream id, length per frame, from `#controlHead`. */
+  #control: number[] = []
+  #controlHead = 0
+  #pongsQueued = 0
+  #dirty: YamuxStream[] = []
+  #dirtyHead = 0
+  readonly #batch = new FrameBatch()
+  #flushScheduled = false
+  #flushing = false
+  #channelBlocked = false
+  #readingPaused = false
+
+  // Incoming frame being decoded.
+  #current: YamuxStream | undefined
+
+  // Lifecycle.
+  #state: SessionState = 'open'
+  #localGoAway = false
+  #remoteGoAway: number | undefined
+  #error: Error | undefined
+  #closeCallbacks: Array<(err?: Error) => void> = []
+  #rtt = -1
+  #nextPingId = 0
+  #ping: ActivePing | undefined
+  #keepAliveTimer: unknown
+  #ackTimer: unknown
+  #ackTimerDeadline = Number.POSITIVE_INFINITY
+  #lingerTimer: unknown
+  #closeTimer: unknown
+
+  constructor(channel: ByteStream, init: MuxerSessionInit, config: YamuxConfig, clock: Clock) {
+    if (init.direction !== 'inbound' && init.direction !== 'outbound') {
+      throw new TypeError("direction must be 'inbound' or 'outbound'")
+    }
+    if (typeof init.onStream !== 'function') throw new TypeError('onStream must be a function')
+    this.#channel = channel
+    this.#config = config
+    this.#clock = clock
+    this.#client = init.direction === 'outbound'
+    this.#memory = init.memory
+    this.#onStream = init.onStream
+    if (init.onClose !== undefined) this.#closeCallbacks.push(init.onClose)
+    // Spec "StreamID Field": the client uses odd ids, the server even ones.
+    this.#nextId = this.#client ? 1 : 2
+    this.#host = this.#makeHost()
+    this.#decoder = new FrameDecoder({
+      onHeader: (h) => this.#onHeader(h),
+      onPayload: (_h, piece) => this.#current?.receive(piece),
+      onFrameEnd: (h) => this.#onFrameEnd(h),
+    })
+    channel.setSink({
+      onData: (chunk) => this.#onChannelData(chunk),
+      onEnd: () => this.#onChannelEnd(),
+    })
+    channel.onceClosed((err) => this.#onChannelClosed(err))
+    if (config.keepAliveIntervalMs > 0) {
+      // An initial ping measures the RTT that window auto-tuning needs.
+      this.#sendPing()
+      this.#scheduleKeepAlive()
+    }
+  }
+
+  // ---- public API ------------------------------------------------------------------
+
+  get streamCount(): number {
+    return this.#streams.size
+  }
+
+  /** Last measured round-trip time in ms (keepalive or `ping()`), -1 before the first. */
+  get rttMs(): number {
+    return this.#rtt
+  }
+
+  /** Streams currently open. */
+  get streams(): MuxedStream[] {
+    return [...this.#streams.values()]
+  }
+
+  /** The session ended (gracefully or not). */
+  get closed(): boolean {
+    return this.#state === 'closed'
+  }
+
+  /** Why the session ended, if it failed. */
+  get error(): Error | undefined {
+    return this.#error
+  }
+
+  /** Byte accounting, O(streams). */
+  get stats(): YamuxSessionStats {
+    let recv = 0
+    let send = 0
+    for (const s of this.#streams.values()) {
+      recv += s.readableLength
+      send += s.sendQueuedBytes
+    }
+    return {
+      streams: this.#streams.size,
+      recvBufferedBytes: recv,
+      sendQueuedBytes: send,
+      controlQueuedFrames: (this.#control.length - this.#controlHead) / 4,
+      inboundBacklog: this.#inboundBacklog.size,
+      outboundBacklog: this.#outboundBacklog.size,
+      decoderBufferedBytes: this.#decoder.bufferedBytes,
+      channelBlocked: this.#channelBlocked,
+      readingPaused: this.#readingPaused,
+    }
+  }
+
+  async newStream(options: AbortOptions = {}): Promise<MuxedStream> {
+    throwIfAborted(options.signal)
+    for (;;) {
+      this.#checkCanOpen()
+      if (this.#outboundBacklog.size < this.#config.maxAckBacklog) break
+      // Spec "ACK backlog": the remote has 256 of our streams unacknowledged.
+      if (this.#config.ackBacklogFull === 'fail') {
+        throw new YamuxError('YAMUX_ACK_BACKLOG_FULL', 'the remote has not acknowledged enough of our streams')
+      }
+      await this.#wait(this.#backlogWaiters, options)
+    }
+    const reserve = this.#config.initialStreamWindowBytes
+    if (this.#memory !== undefined && !this.#memory.reserveMemory(reserve)) {
+      throw new YamuxError('YAMUX_MEMORY_LIMIT', 'the memory account refused a new stream window')
+    }
+    const id = this.#nextId
+    this.#nextId += 2
+    const stream = new YamuxStream(this.#host, id, 'outbound', this.#memory === undefined ? 0 : reserve)
+    this.#streams.set(id, stream)
+    this.#outbound++
+    this.#outboundBacklog.add(stream)
+    return stream
+  }
+
+  /**
+   * Sends a ping and resolves with the RTT in ms. Concurrent calls share one
+   * ping. A ping unanswered within `pingTimeoutMs` fails the session.
+   */
+  ping(options: AbortOptions = {}): Promise<number> {
+    throwIfAborted(options.signal)
+    if (this.#state !== 'open') return Promise.reject(this.#closedError())
+    const ping = this.#ping ?? this.#sendPing()
+    let waiter: ActivePing['waiters'][number] | undefined
+    const p = new Promise<number>((resolve, reject) => {
+      waiter = { resolve, reject }
+      ping.waiters.push(waiter)
+    })
+    return raceSignal(p, options.signal, () => {
+      const i = ping.waiters.indexOf(waiter!)
+      if (i !== -1) ping.waiters.splice(i, 1)
+    })
+  }
+
+  /**
+   * Graceful close: GoAway(normal), no new streams either way, open streams may
+   * finish within `closeTimeoutMs` (then they are reset), then the channel is ended.
+   * Aborting `signal` resets what is left at once and rejects with its reason.
+   */
+  async close(options: AbortOptions = {}): Promise<void> {
+    throwIfAborted(options.signal)
+    if (this.#state === 'closed') return
+    this.#goAway(GoAwayCode.Normal)
+    this.#state = 'closing'
+    this.#rejectBacklogWaiters()
+    if (this.#streams.size > 0) {
+      if (this.#closeTimer === undefined && this.#config.closeTimeoutMs > 0) {
+        this.#closeTimer = this.#clock.setTimeout(() => {
+          this.#closeTimer = undefined
+          this.#resetAll(new YamuxError('YAMUX_SESSION_CLOSED', 'close timeout: stream reset'))
+        }, this.#config.closeTimeoutMs)
+      } else if (this.#config.closeTimeoutMs === 0) {
+        this.#resetAll(new YamuxError('YAMUX_SESSION_CLOSED', 'session closed: stream reset'))
+      }
+      try {
+        if (this.#streams.size > 0) await this.#wait(this.#closeWaiters, options)
+      } catch (err) {
+        if (options.signal?.aborted === true) this.abort(new YamuxError('YAMUX_SESSION_CLOSED', 'close aborted'))
+        throw err
+      }
+    }
+    this.#shutdown(undefined)
+  }
+
+  abort(err: Error): void {
+    if (this.#state === 'closed') return
+    this.#fail(err, GoAwayCode.InternalError)
+  }
+
+  onceClosed(callback: (err?: Error) => void): () => void {
+    if (this.#state === 'closed') {
+      let cancelled = false
+      queueMicrotask(() => {
+        if (!cancelled) callback(this.#error)
+      })
+      return () => {
+        cancelled = true
+      }
+    }
+    this.#closeCallbacks.push(callback)
+    return () => {
+      const i = this.#closeCallbacks.indexOf(callback)
+      if (i !== -1) this.#closeCallbacks.splice(i, 1)
+    }
+  }
+
+  // ---- incoming frames ----------------------------------------------------------------
+
+  #onChannelData(chunk: Uint8Array): void {
+    if (this.#state === 'closed') return
+    try {
+      this.#decoder.push(chunk)
+    } catch (err) {
+      if (SwitchyardErrorCode(err) !== undefined && PROTOCOL_ERROR_CODES.has(SwitchyardErrorCode(err)!)) {
+        this.#fail(err as Error, GoAwayCode.ProtocolError)
+      } else {
+        this.#fail(err as Error, GoAwayCode.InternalError)
+      }
+    }
+  }
+
+  #onHeader(h: FrameHeader): void {
+    this.#current = undefined
+    // Spec "Version Field": always 0.
+    if (h.version !== YAMUX_VERSION) throw violation('YAMUX_INVALID_VERSION', `version ${h.version}`)
+    switch (h.type) {
+      case FrameType.Data:
+      case FrameType.WindowUpdate:
+        this.#onStreamHeader(h)
+        return
+      case FrameType.Ping:
+        this.#onPing(h)
+        return
+      case FrameType.GoAway:
+        this.#onGoAway(h.length)
+        return
+      default:
+        throw violation('YAMUX_INVALID_FRAME_TYPE', `frame type ${h.type}`)
+    }
+  }
+
+  #onStreamHeader(h: FrameHeader): void {
+    const id = h.streamId
+    const isData = h.type === FrameType.Data
+    // Spec "StreamID Field": 0 is the session; stream frames never use it.
+    if (id === 0) throw violation('YAMUX_INVALID_STREAM_ID', 'stream frame on stream 0')
+    if (isData && h.length > this.#config.maxStreamWindowBytes) {
+      throw violation('YAMUX_FRAME_TOO_LARGE', `data frame of ${h.length} bytes`)
+    }
+    let stream = this.#streams.get(id)
+    if ((h.flags & Flag.SYN) !== 0) {
+      if (stream !== undefined || this.#closedIds.has(id)) throw violation('YAMUX_DUPLICATE_SYN', `SYN for ${id}`)
+      if (this.#isLocalId(id)) throw violation('YAMUX_INVALID_STREAM_ID', `remote SYN with our id ${id}`)
+      stream = this.#acceptInbound(id)
+      if (stream === undefined) return // rejected with RST: the rest of the frame is dropped
+    } else if (stream === undefined) {
+      const neverOpened = this.#isLocalId(id) ? id >= this.#nextId : id > this.#highestRemoteId
+      if (neverOpened) throw violation('YAMUX_UNKNOWN_STREAM', `frame for unknown stream ${id}`)
+      if (isData && h.length > 0 && this.#closedIds.get(id) === true) {
+        throw violation('YAMUX_STREAM_CLOSED', `data for closed stream ${id}`)
+      }
+      return // a late frame for a stream we reset: dropped
+    }
+    if ((h.flags & Flag.ACK) !== 0) stream.onAck()
+    if (isData) {
+      if (h.length > 0 && stream.remoteEnded) throw violation('YAMUX_STREAM_CLOSED', `data after FIN on ${id}`)
+      if (!stream.reserveReceive(h.length)) {
+        throw violation('YAMUX_RECV_WINDOW_EXCEEDED', `${h.length} bytes beyond the window of stream ${id}`)
+      }
+      this.#current = stream
+    } else if (!stream.addSendWindow(h.length)) {
+      throw violation('YAMUX_WINDOW_OVERFLOW', `window update of ${h.length} overflows stream ${id}`)
+    }
+  }
+
+  #onFrameEnd(h: FrameHeader): void {
+    this.#current = undefined
+    if (h.type !== FrameType.Data && h.type !== FrameType.WindowUpdate) return
+    if ((h.flags & (Flag.FIN | Flag.RST)) === 0) return
+    const stream = this.#streams.get(h.streamId)
+    if (stream === undefined) return
+    // Flags apply after the payload: a Data frame with FIN delivers its bytes first.
+    if ((h.flags & Flag.RST) !== 0) stream.onRemoteReset()
+    else stream.onRemoteFin()
+  }
+
+  #acceptInbound(id: number): YamuxStream | undefined {
+    if ((id & 1) === (this.#client ? 1 : 0)) throw violation('YAMUX_INVALID_STREAM_ID', `bad parity ${id}`)
+    if (id > this.#highestRemoteId) this.#highestRemoteId = id
+    const config = this.#config
+    const reserve = config.initialStreamWindowBytes
+    const reject =
+      this.#state !== 'open' ||
+      this.#localGoAway ||
+      this.#remoteGoAway !== undefined ||
+      this.#inbound >= config.maxInboundStreams ||
+      this.#inboundBacklog.size >= config.maxAckBacklog ||
+      (this.#memory !== undefined && !this.#memory.reserveMemory(reserve))
+    if (reject) {
+      this.#rememberClosed(id, false)
+      this.#queueControl(FrameType.WindowUpdate, Flag.RST, id, 0)
+      return undefined
+    }
+    const stream = new YamuxStream(this.#host, id, 'inbound', this.#memory === undefined ? 0 : reserve)
+    this.#streams.set(id, stream)
+    this.#inbound++
+    if (config.ackTimeoutMs > 0) {
+      this.#inboundBacklog.set(stream, this.#clock.now() + config.ackTimeoutMs)
+      this.#scheduleAckTimer()
+    } else {
+      this.#inboundBacklog.set(stream, Number.POSITIVE_INFINITY)
+    }
+    try {
+      this.#onStream(stream)
+    } catch (cause) {
+      stream.destroy(new YamuxError('YAMUX_SESSION_CLOSED', 'onStream threw', { cause }))
+    }
+    return stream.closed ? undefined : stream
+  }
+
+  #onPing(h: FrameHeader): void {
+    if ((h.flags & Flag.SYN) !== 0) {
+      // Ping-flood protection: replies beyond the bound are dropped (hashicorp/yamux does the same).
+      if (this.#pongsQueued >= this.#config.maxQueuedPingReplies) return
+      this.#pongsQueued++
+      this.#queueControl(FrameType.Ping, Flag.ACK, 0, h.length)
+    } else if ((h.flags & Flag.ACK) !== 0) {
+      const ping = this.#ping
+      if (ping === undefined || ping.id !== h.length) return // unsolicited or stale: ignored
+      this.#ping = undefined
+      this.#clock.clearTimeout(ping.timer)
+      this.#rtt = this.#clock.now() - ping.start
+      for (const w of ping.waiters) w.resolve(this.#rtt)
+    } else {
+      throw violation('YAMUX_INVALID_FLAGS', 'ping with neither SYN nor ACK')
+    }
+  }
+
+  #onGoAway(code: number): void {
+    this.#remoteGoAway = code
+    this.#rejectBacklogWaiters()
+    if (code !== GoAwayCode.Normal) {
+      const err = new YamuxError('YAMUX_REMOTE_GOAWAY', `the remote sent GoAway(${code})`, { goAwayCode: code })
+      this.#fail(err, undefined)
+      return
+    }
+    // No new streams either way; the open ones may finish, then the session ends.
+    if (this.#streams.size === 0) this.#shutdown(undefined)
+  }
+
+  #onChannelEnd(): void {
+    if (this.#state === 'closed') return
+    if (this.#streams.size === 0 && (this.#localGoAway || this.#remoteGoAway !== undefined)) {
+      this.#shutdown(undefined)
+      return
+    }
+    this.#fail(new YamuxError('YAMUX_TRANSPORT_CLOSED', 'the channel ended under the session'), undefined)
+  }
+
+  #onChannelClosed(err: Error | undefined): void {
+    this.#clearLinger()
+    if (this.#state === 'closed') return
+    if (err === undefined && this.#streams.size === 0) {
+      this.#terminate(undefined)
+      return
+    }
+    this.#terminate(new YamuxError('YAMUX_TRANSPORT_CLOSED', 'the channel closed under the session', { cause: err }))
+  }
+
+  // ---- outgoing ---------------------------------------------------------------------
+
+  #queueControl(type: number, flags: number, id: number, length: number): void {
+    this.#control.push(type, flags, id, length)
+    if (this.#channelBlocked && !this.#readingPaused) {
+      const queued = (this.#control.length - this.#controlHead) / 4
+      if (queued >= this.#config.maxQueuedControlFrames) {
+        this.#readingPaused = true
+        this.#channel.pause()
+      }
+    }
+    this.#scheduleFlush()
+  }
+
+  #markDirty(stream: YamuxStream): void {
+    if (stream.inDirty) return
+    stream.inDirty = true
+    this.#dirty.push(stream)
+    this.#scheduleFlush()
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#flushing || this.#channelBlocked) return
+    this.#flushScheduled = true
+    queueMicrotask(() => {
+      this.#flushScheduled = false
+      this.#flush()
+    })
+  }
+
+  /** Writes everything queued, one `channel.write()` per `maxWriteBytes`, until the channel pushes back. */
+  #flush(): void {
+    if (this.#channelBlocked || this.#flushing || this.#channel.closed) return
+    this.#flushing = true
+    try {
+      const batch = this.#batch
+      const max = this.#config.maxWriteBytes
+      while (!this.#channelBlocked) {
+        const control = this.#control
+        while (this.#controlHead < control.length && batch.size < max) {
+          const i = this.#controlHead
+          const type = control[i]!
+          if (type === FrameType.Ping && control[i + 1] === Flag.ACK) this.#pongsQueued--
+          batch.frame(type, control[i + 1]!, control[i + 2]!, control[i + 3]!)
+          this.#controlHead += 4
+        }
+        if (this.#controlHead === control.length) {
+          this.#control = []
+          this.#controlHead = 0
+        }
+        const dataAllowed = this.#state !== 'closed'
+        while (this.#dirtyHead < this.#dirty.length && max - batch.size > HEADER_LENGTH) {
+          const stream = this.#dirty[this.#dirtyHead]!
+          this.#dirty[this.#dirtyHead++] = undefined as unknown as YamuxStream
+          stream.inDirty = false
+          if (stream.emit(batch, dataAllowed, max - batch.size)) {
+            stream.inDirty = true
+            this.#dirty.push(stream)
+          }
+        }
+        if (this.#dirtyHead === this.#dirty.length) {
+          this.#dirty = []
+          this.#dirtyHead = 0
+        } else if (this.#dirtyHead > 1024 && this.#dirtyHead * 2 > this.#dirty.length) {
+          this.#dirty = this.#dirty.slice(this.#dirtyHead)
+          this.#dirtyHead = 0
+        }
+        if (batch.frames === 0) break
+        if (!this.#channel.write(batch.take())) {
+          this.#channelBlocked = true
+          this.#channel.onceDrain(() => this.#onChannelDrain())
+        }
+      }
+    } finally {
+      this.#flushing = false
+    }
+  }
+
+  #onChannelDrain(): void {
+    this.#channelBlocked = false
+    if (this.#readingPaused) {
+      this.#readingPaused = false
+      this.#channel.resume()
+    }
+    this.#flush()
+  }
+
+  #sendPing(): ActivePing {
+    const id = this.#nextPingId
+    this.#nextPingId = (this.#nextPingId + 1) % (MAX_UINT32 + 1)
+    const ping: ActivePing = {
+      id,
+      start: this.#clock.now(),
+      waiters: [],
+      timer: this.#clock.setTimeout(() => {
+        if (this.#ping !== ping) return
+        this.#fail(new YamuxError('YAMUX_KEEPALIVE_TIMEOUT', 'ping timeout'), GoAwayCode.InternalError)
+      }, this.#config.pingTimeoutMs),
+    }
+    this.#ping = ping
+    this.#queueControl(FrameType.Ping, Flag.SYN, 0, id)
+    return ping
+  }
+
+  #scheduleKeepAlive(): void {
+    this.#keepAliveTimer = this.#clock.setTimeout(() => {
+      this.#keepAliveTimer = undefined
+      if (this.#state === 'closed') return
+      if (this.#ping === undefined) this.#sendPing()
+      this.#scheduleKeepAlive()
+    }, this.#config.keepAliveIntervalMs)
+  }
+
+  #goAway(code: number): void {
+    if (this.#localGoAway) return
+    this.#localGoAway = true
+    this.#queueControl(FrameType.GoAway, 0, 0, code)
+  }
+
+  // ---- streams bookkeeping ----------------------------------------------------------
+
+  #makeHost(): StreamHost {
+    return {
+      config: this.#config,
+      memory: this.#memory,
+      now: () => this.#clock.now(),
+      rtt: () => this.#rtt,
+      markDirty: (stream) => this.#markDirty(stream),
+      sendReset: (id) => {
+        if (this.#state !== 'closed') this.#queueControl(FrameType.WindowUpdate, Flag.RST, id, 0)
+      },
+      acknowledged: (stream) => this.#acknowledged(stream),
+      removed: (stream, remoteEnded) => this.#removed(stream, remoteEnded),
+    }
+  }
+
+  #acknowledged(stream: YamuxStream): void {
+    if (stream.direction === 'inbound') {
+      this.#inboundBacklog.delete(stream)
+      return
+    }
+    if (this.#outboundBacklog.delete(stream)) this.#backlogWaiters.shift()?.resolve()
+  }
+
+  #removed(stream: YamuxStream, remoteEnded: boolean): void {
+    if (this.#streams.get(stream.id) !== stream) return
+    this.#streams.delete(stream.id)
+    this.#rememberClosed(stream.id, remoteEnded)
+    if (stream.direction === 'inbound') {
+      this.#inbound--
+      this.#inboundBacklog.delete(stream)
+    } else {
+      this.#outbound--
+      // Closed before the ACK: it no longer counts in the remote's backlog.
+      if (this.#outboundBacklog.delete(stream)) this.#backlogWaiters.shift()?.resolve()
+    }
+    if (this.#streams.size === 0 && this.#state !== 'closed') {
+      const waiters = this.#closeWaiters
+      this.#closeWaiters = []
+      for (const w of waiters) w.resolve()
+      if (this.#remoteGoAway !== undefined && this.#state === 'open') this.#shutdown(undefined)
+    }
+  }
+
+  #rememberClosed(id: number, remoteEnded: boolean): void {
+    this.#closedIds.set(id, remoteEnded)
+    if (this.#closedIds.size > CLOSED_IDS_REMEMBERED) {
+      const oldest = this.#closedIds.keys().next().value as number
+      this.#closedIds.delete(oldest)
+    }
+  }
+
+  #isLocalId(id: number): boolean {
+    return (id & 1) === (this.#client ? 1 : 0)
+  }
+
+  #checkCanOpen(): void {
+    if (this.#state !== 'open' || this.#localGoAway) throw this.#closedError()
+    if (this.#remoteGoAway !== undefined) {
+      throw new YamuxError('YAMUX_SESSION_CLOSED', 'the remote sent GoAway: no new streams')
+    }
+    if (this.#outbound >= this.#config.maxOutboundStreams) {
+      throw new YamuxError('YAMUX_TOO_MANY_STREAMS', `at most ${this.#config.maxOutboundStreams} outbound streams`)
+    }
+    if (this.#nextId > MAX_UINT32) throw new YamuxError('YAMUX_SESSION_CLOSED', 'stream ids exhausted')
+  }
+
+  #closedError(): Error {
+    return this.#error ?? new YamuxError('YAMUX_SESSION_CLOSED', 'the session is closed')
+  }
+
+  #wait(list: Waiter[], options: AbortOptions): Promise<void> {
+    let waiter: Waiter | undefined
+    const p = new Promise<void>((resolve, reject) => {
+      waiter = { resolve, reject }
+      list.push(waiter)
+    })
+    return raceSignal(p, options.signal, () => {
+      const i = list.indexOf(waiter!)
+      if (i !== -1) list.splice(i, 1)
+    })
+  }
+
+  #rejectBacklogWaiters(): void {
+    const waiters = this.#backlogWaiters
+    this.#backlogWaiters = []
+    // They re-check and throw the precise error in newStream().
+    for (const w of waiters) w.resolve()
+  }
+
+  #scheduleAckTimer(): void {
+    const first = this.#inboundBacklog.values().next()
+    if (first.done === true) return
+    const deadline = first.value
+    if (deadline === Number.POSITIVE_INFINITY || deadline >= this.#ackTimerDeadline) return
+    if (this.#ackTimer !== undefined) this.#clock.clearTimeout(this.#ackTimer)
+    this.#ackTimerDeadline = deadline
+    this.#ackTimer = this.#clock.setTimeout(
+      () => {
+        this.#ackTimer = undefined
+        this.#ackTimerDeadline = Number.POSITIVE_INFINITY
+        const now = this.#clock.now()
+        for (const [stream, at] of this.#inboundBacklog) {
+          if (at > now) break
+          // Opened and never used (not negotiated): reset it.
+          stream.destroy(new YamuxError('YAMUX_ACK_TIMEOUT', `stream ${stream.id} was never acknowledged`))
+        }
+        this.#scheduleAckTimer()
+      },
+      Math.max(0, deadline - this.#clock.now()),
+    )
+  }
+
+  #resetAll(err: Error): void {
+    for (const stream of [...this.#streams.values()]) stream.destroy(err)
+  }
+
+  // ---- ending -----------------------------------------------------------------------
+
+  /** A failure: GoAway(code) if given, every stream gets `err`, the channel is ended then destroyed. */
+  #fail(err: Error, code: number | undefined): void {
+    if (this.#state === 'closed') return
+    if (code !== undefined && !this.#localGoAway) {
+      this.#localGoAway = true
+      this.#control = [FrameType.GoAway, 0, 0, code]
+      this.#controlHead = 0
+    }
+    this.#dirty = []
+    this.#dirtyHead = 0
+    this.#terminate(err)
+    this.#endChannel()
+  }
+
+  /** Graceful end: flush what is queued, end the channel. */
+  #shutdown(err: Error | undefined): void {
+    if (this.#state === 'closed') return
+    this.#terminate(err)
+    this.#endChannel()
+  }
+
+  #endChannel(): void {
+    const channel = this.#channel
+    if (channel.closed) return
+    // Best effort: write the last frames even if the channel asked for drain.
+    this.#channelBlocked = false
+    this.#flush()
+    channel.end()
+    if (!channel.closed && this.#lingerTimer === undefined) {
+      this.#lingerTimer = this.#clock.setTimeout(() => {
+        this.#lingerTimer = undefined
+        channel.destroy()
+      }, this.#config.lingerMs)
+    }
+  }
+
+  #clearLinger(): void {
+    if (this.#lingerTimer !== undefined) {
+      this.#clock.clearTimeout(this.#lingerTimer)
+      this.#lingerTimer = undefined
+    }
+  }
+
+  /** Releases everything the session owns; runs the close callbacks once. */
+  #terminate(err: Error | undefined): void {
+    if (this.#state === 'closed') return
+    this.#state = 'closed'
+    this.#error = err
+    this.#decoder.close()
+    const clock = this.#clock
+    if (this.#keepAliveTimer !== undefined) clock.clearTimeout(this.#keepAliveTimer)
+    if (this.#ackTimer !== undefined) clock.clearTimeout(this.#ackTimer)
+    if (this.#closeTimer !== undefined) clock.clearTimeout(this.#closeTimer)
+    this.#keepAliveTimer = this.#ackTimer = this.#closeTimer = undefined
+    const closedErr = err ?? new YamuxError('YAMUX_SESSION_CLOSED', 'the session is closed')
+    const ping = this.#ping
+    this.#ping = undefined
+    if (ping !== undefined) {
+      clock.clearTimeout(ping.timer)
+      for (const w of ping.waiters) w.reject(closedErr)
+    }
+    for (const stream of [...this.#streams.values()]) stream.abortSilently(closedErr)
+    this.#streams.clear()
+    this.#inboundBacklog.clear()
+    this.#outboundBacklog.clear()
+    this.#closedIds.clear()
+    const waiters = [...this.#backlogWaiters, ...this.#closeWaiters]
+    this.#backlogWaiters = []
+    this.#closeWaiters = []
+    for (const w of waiters) w.reject(closedErr)
+    const callbacks = this.#closeCallbacks
+    this.#closeCallbacks = []
+    for (const cb of callbacks) {
+      try {
+        cb(err)
+      } catch {
+        // A close callback's failure is its owner's problem, not the session's.
+      }
+    }
+  }
+}
+
+function violation(code: YamuxErrorCode, message: string): YamuxError {
+  return new YamuxError(code, `yamux protocol error: ${message}`)
+}
+
+function SwitchyardErrorCode(err: unknown): YamuxErrorCode | undefined {
+  return YamuxError.is(err) ? (err.code as YamuxErrorCode) : undefined
+}
