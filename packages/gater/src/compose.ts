@@ -7,12 +7,7 @@
  *   With no gaters, `all()` allows and `any()` denies.
  */
 
-import {
-  ALLOW,
-  type ConnectionGater,
-  deny,
-  type GateVerdict,
-} from '@switchyard/interface'
+import { ALLOW, type ConnectionGater, deny, type GateVerdict } from '@switchyard/interface'
 
 type HookName = keyof ConnectionGater
 const HOOKS: readonly HookName[] = [
@@ -28,7 +23,10 @@ function verdictOf(gater: ConnectionGater, hook: HookName, args: unknown[]): Gat
   return fn === undefined ? ALLOW : fn.apply(gater, args)
 }
 
-function compose(gaters: readonly ConnectionGater[], combine: (hook: HookName, args: unknown[]) => GateVerdict) {
+function compose(
+  gaters: readonly ConnectionGater[],
+  combine: (hook: HookName, args: unknown[]) => GateVerdict,
+) {
   for (const g of gaters) {
     if (g === null || typeof g !== 'object') throw new TypeError('every gater must be an object')
   }

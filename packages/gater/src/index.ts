@@ -1,5 +1,5 @@
 export { allowAll } from './allow-all.js'
-export { type CidrBlock, parseCidrBlock } from './cidr.js'
+export { type CidrBlock, CidrTable, cidrContains, ipToBytes, parseCidrBlock } from './cidr.js'
 export { all, any } from './compose.js'
 export { type Clock, ExpiringMap } from './expiring-map.js'
 export {

@@ -4,7 +4,7 @@
  *
  * Decision at each gate, on what is known there: **the most specific matching rule
  * decides** — a peer-id rule over a multiaddr rule over a CIDR rule; among multiaddr
- * rules the longest, among CIDR rules the longest prefix (deny wins a tie). No
+ * rules the longest, among CIDR rules the longest prefix. No
  * matching rule: allow. So `deny 10.0.0.0/8` + `allow 10.1.2.3` admits 10.1.2.3 only,
  * and a banned peer stays banned on an allowed subnet once its id is known.
  *
@@ -22,7 +22,7 @@ import {
   type SecuredConnectionInfo,
   type UpgradedConnectionInfo,
 } from '@switchyard/interface'
-import { type CidrBlock, cidrContains, parseCidrBlock } from './cidr.js'
+import { CidrTable, ipToBytes, parseCidrBlock } from './cidr.js'
 import { type Clock, ExpiringMap } from './expiring-map.js'
 
 /** Whether a rule admits or refuses. */
@@ -94,12 +94,11 @@ function addrKey(addr: Multiaddr | string): string {
   }
 }
 
-/** The IP (text) and family of a multiaddr's first component, if it is /ip4 or /ip6. */
-function ipOf(addr: Multiaddr): { ip: string; family: 'ipv4' | 'ipv6' } | undefined {
+/** The IP (text) of a multiaddr's first component, if it is /ip4 or /ip6 (after an /ip6zone). */
+function ipOf(addr: Multiaddr): string | undefined {
   for (const c of addr.getComponents()) {
     if (c.name === 'ip6zone') continue
-    if (c.name === 'ip4' && c.value !== undefined) return { ip: c.value, family: 'ipv4' }
-    if (c.name === 'ip6' && c.value !== undefined) return { ip: c.value, family: 'ipv6' }
+    if ((c.name === 'ip4' || c.name === 'ip6') && c.value !== undefined) return c.value
     return undefined
   }
   return undefined
@@ -114,13 +113,12 @@ export class RuleGater implements ConnectionGater {
   readonly #clock: Clock
   readonly #peers: ExpiringMap<string, RuleAction>
   readonly #addrs: ExpiringMap<string, RuleAction>
-  readonly #cidrs: ExpiringMap<string, { action: RuleAction; block: CidrBlock }>
+  readonly #cidrs = new CidrTable<{ action: RuleAction; expiresAt: number | undefined }>()
 
   constructor(init: RuleGaterInit = {}) {
     this.#clock = init.clock ?? ruleGaterDefaults.clock
     this.#peers = new ExpiringMap(this.#clock)
     this.#addrs = new ExpiringMap(this.#clock)
-    this.#cidrs = new ExpiringMap(this.#clock)
     const r = init.rules ?? {}
     for (const p of r.allowPeers ?? []) this.allowPeer(p)
     for (const p of r.denyPeers ?? []) this.denyPeer(p)
@@ -152,19 +150,23 @@ export class RuleGater implements ConnectionGater {
 
   /** Admit addresses in `cidr` (`10.1.0.0/16`, `2001:db8::/32`, a bare address). */
   allowCidr(cidr: string, options?: RuleOptions): void {
-    const block = parseCidrBlock(cidr)
-    this.#cidrs.set(block.key, { action: 'allow', block }, checkDuration(options))
+    this.#setCidr(cidr, 'allow', options)
   }
 
   /** Refuse addresses in `cidr`; with `durationMs`, a ban that expires. */
   denyCidr(cidr: string, options?: RuleOptions): void {
-    const block = parseCidrBlock(cidr)
-    this.#cidrs.set(block.key, { action: 'deny', block }, checkDuration(options))
+    this.#setCidr(cidr, 'deny', options)
   }
 
-  /** Remove the rule for `cidr` (written in any equivalent form). */
+  #setCidr(cidr: string, action: RuleAction, options: RuleOptions | undefined): void {
+    const block = parseCidrBlock(cidr)
+    const ttl = checkDuration(options)
+    this.#cidrs.set(block, { action, expiresAt: ttl === undefined ? undefined : this.#clock() + ttl })
+  }
+
+  /** Remove the rule for `cidr` (written in any equivalent form: `10.1.2.3/8` is `10.0.0.0/8`). */
   forgetCidr(cidr: string): boolean {
-    return this.#cidrs.delete(parseCidrBlock(cidr).key)
+    return this.#cidrs.delete(parseCidrBlock(cidr))
   }
 
   /** Admit `addr` and every address it is a prefix of (`/ip4/1.2.3.4/tcp/1` covers `…/p2p/…`). */
@@ -185,10 +187,18 @@ export class RuleGater implements ConnectionGater {
   /** The live rules (expired ones have vanished). */
   rules(): RuleRecord[] {
     const out: RuleRecord[] = []
-    const push = (kind: RuleRecord['kind'], value: string, action: RuleAction, expiresAt: number | undefined) =>
-      out.push(expiresAt === undefined ? { kind, action, value } : { kind, action, value, expiresAt })
+    const push = (
+      kind: RuleRecord['kind'],
+      value: string,
+      action: RuleAction,
+      expiresAt: number | undefined,
+    ) => out.push(expiresAt === undefined ? { kind, action, value } : { kind, action, value, expiresAt })
     for (const [k, a, e] of this.#peers.entries()) push('peer', k, a, e)
-    for (const [k, r, e] of this.#cidrs.entries()) push('cidr', k, r.action, e)
+    const now = this.#clock()
+    for (const { block, value } of this.#cidrs.entries()) {
+      if (value.expiresAt !== undefined && value.expiresAt <= now) this.#cidrs.delete(block)
+      else push('cidr', block.key, value.action, value.expiresAt)
+    }
     for (const [k, a, e] of this.#addrs.entries()) push('addr', k, a, e)
     return out
   }
@@ -229,23 +239,22 @@ export class RuleGater implements ConnectionGater {
       const prefix = text.slice(0, end)
       const rule = this.#addrs.get(prefix)
       if (rule !== undefined) {
-        return rule.value === 'allow' ? ALLOW : deny(`address ${text} matches denied ${prefix}${until(rule.expiresAt)}`)
+        return rule.value === 'allow'
+          ? ALLOW
+          : deny(`address ${text} matches denied ${prefix}${until(rule.expiresAt)}`)
       }
     }
     const ip = ipOf(addr)
     if (ip === undefined) return ALLOW
-    let best: { action: RuleAction; block: CidrBlock; expiresAt: number | undefined } | undefined
-    for (const [, r, expiresAt] of this.#cidrs.entries()) {
-      if (!cidrContains(r.block, ip.ip, ip.family)) continue
-      if (
-        best === undefined ||
-        r.block.specificity > best.block.specificity ||
-        (r.block.specificity === best.block.specificity && r.action === 'deny')
-      ) {
-        best = { ...r, expiresAt }
+    const now = this.#clock()
+    const hit = this.#cidrs.find(ipToBytes(ip), (block, rule) => {
+      if (rule.expiresAt !== undefined && rule.expiresAt <= now) {
+        this.#cidrs.delete(block)
+        return false
       }
-    }
-    if (best === undefined || best.action === 'allow') return ALLOW
-    return deny(`address ${ip.ip} is in denied ${best.block.key}${until(best.expiresAt)}`)
+      return true
+    })
+    if (hit === undefined || hit.value.action === 'allow') return ALLOW
+    return deny(`address ${ip} is in denied ${hit.block.key}${until(hit.value.expiresAt)}`)
   }
 }

@@ -1,6 +1,16 @@
 export type { ByteSink, ByteStream } from './byte-stream.js'
 export { ByteStreamBase, type ByteStreamBaseInit } from './byte-stream-base.js'
 export {
+  type Connection,
+  ConnectionError,
+  type ConnectionErrorCode,
+  type ConnectionState,
+  type NewStreamOptions,
+  type ProtocolLookup,
+  type ProtocolStream,
+  type StreamHandler,
+} from './connection.js'
+export {
   type AbortOptions,
   raceSignal,
   StreamError,

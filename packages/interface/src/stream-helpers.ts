@@ -19,7 +19,8 @@ import { type AbortOptions, raceSignal, StreamError, throwIfAborted } from './er
 export function iterateStream(stream: ByteStream, options: AbortOptions = {}): AsyncIterator<Uint8Array> {
   const { signal } = options
   const chunks: Uint8Array[] = []
-  const waiters: Array<{ resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void }> = []
+  const waiters: Array<{ resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void }> =
+    []
   let attached = false
   let detached = false
   let ended = false
@@ -187,7 +188,10 @@ export async function writeAll(
  * EOF, and with `signal.reason` on abort (the sink is then detached; the stream
  * is not destroyed, and the bytes read so far are dropped).
  */
-export function readAll(stream: ByteStream, options: AbortOptions & { maxBytes?: number } = {}): Promise<Uint8Array> {
+export function readAll(
+  stream: ByteStream,
+  options: AbortOptions & { maxBytes?: number } = {},
+): Promise<Uint8Array> {
   // A promise-returning function rejects rather than throws: `await expect(p).rejects` holds.
   if (options.signal?.aborted === true) return Promise.reject(options.signal.reason)
   const maxBytes = options.maxBytes ?? 16 * 1024 * 1024

@@ -6,7 +6,10 @@ import {
   publicKeyFromProtobuf as jsPublicKeyFromProtobuf,
   publicKeyToProtobuf as jsPublicKeyToProtobuf,
 } from '@libp2p/crypto/keys'
-import { peerIdFromPublicKey as jsPeerIdFromPublicKey, peerIdFromString as jsPeerIdFromString } from '@libp2p/peer-id'
+import {
+  peerIdFromPublicKey as jsPeerIdFromPublicKey,
+  peerIdFromString as jsPeerIdFromString,
+} from '@libp2p/peer-id'
 import {
   generateKeyPair,
   peerIdFromPublicKey,
@@ -34,7 +37,12 @@ const payload = new Uint8Array(56).fill(7) // "noise-libp2p-static-key:" + 32-by
 const rows = []
 
 async function row(name, js, node, noble) {
-  const r = { name, js: await measure(js), node: await measure(node), noble: noble ? await measure(noble) : NaN }
+  const r = {
+    name,
+    js: await measure(js),
+    node: await measure(node),
+    noble: noble ? await measure(noble) : NaN,
+  }
   rows.push(r)
 }
 
@@ -96,5 +104,7 @@ const fmt = (x) => (Number.isNaN(x) ? '—' : x >= 1000 ? `${(x / 1000).toFixed(
 console.log(`| operation | js-libp2p ops/s | switchyard node ops/s | switchyard noble ops/s | node / js |`)
 console.log(`|---|---:|---:|---:|---:|`)
 for (const r of rows) {
-  console.log(`| ${r.name} | ${fmt(r.js)} | ${fmt(r.node)} | ${fmt(r.noble)} | ${(r.node / r.js).toFixed(2)}× |`)
+  console.log(
+    `| ${r.name} | ${fmt(r.js)} | ${fmt(r.node)} | ${fmt(r.noble)} | ${(r.node / r.js).toFixed(2)}× |`,
+  )
 }

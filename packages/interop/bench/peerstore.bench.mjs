@@ -11,7 +11,7 @@
 //   cd packages/interface && npx tsup && cd ../peerstore-memory && npx tsup && cd ../peerstore-sqlite && npx tsup
 //   node --expose-gc packages/interop/bench/peerstore.bench.mjs     (or: pnpm bench peerstore)
 //
-// Env: PEERS (default 100000), JS_PEERS (default 10000).
+// Env: PEERS (default 100000), JS_PEERS (default 5000).
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -24,9 +24,23 @@ import { AddressTTL } from '@switchyard/interface'
 import { createMemoryPeerstore } from '../../peerstore-memory/dist/index.js'
 import { openSqlitePeerstore } from '../../peerstore-sqlite/dist/index.js'
 
+// libp2p@3 needs Promise.withResolvers (Node 22); Node 20 lacks it.
+if (typeof Promise.withResolvers !== 'function') {
+  Promise.withResolvers = () => {
+    let resolve
+    let reject
+    const promise = new Promise((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    return { promise, resolve, reject }
+  }
+}
+
 const PEERS = Number(process.env.PEERS ?? 100_000)
-const JS_PEERS = Number(process.env.JS_PEERS ?? 10_000)
+const JS_PEERS = Number(process.env.JS_PEERS ?? 5_000)
 const ADDRS = 5
+const PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/id/push/1.0.0', '/ipfs/ping/1.0.0', '/meshsub/1.1.0']
 
 // js-libp2p's peer store and datastore, resolved from where libp2p itself finds them.
 const require = createRequire(import.meta.url)
@@ -39,7 +53,7 @@ function ourPeerId(i) {
   const bytes = new Uint8Array(38)
   bytes.set([0x00, 0x24, 0x08, 0x01, 0x12, 0x20])
   new DataView(bytes.buffer).setUint32(6, i)
-  const str = `12D3KooW${i.toString(36).padStart(44, 'x')}`
+  const str = `12D3KooW${i.toString(36).padStart(44, 'Z')}`
   return { bytes, toString: () => str, equals: (o) => o.toString() === str }
 }
 
@@ -88,9 +102,9 @@ async function runOurs(name, store, clock, flush) {
     for (const i of order) found += store.addrs(ids[i]).length
   })
   if (found !== PEERS * ADDRS) throw new Error(`${name}: lookup found ${found}`)
-  const meta = new Uint8Array([1, 2, 3, 4])
+  // Update: an identify result (protocols), which does not keep a peer from GC.
   r.update = ms(() => {
-    for (let i = 0; i < PEERS; i++) store.setMetadata(ids[i], 'agent', meta)
+    for (let i = 0; i < PEERS; i++) store.setProtocols(ids[i], PROTOCOLS)
     flush()
   })
   r.dial = ms(() => {
@@ -131,9 +145,8 @@ async function runJs() {
     for (let n = 0; n < JS_PEERS; n++) found += (await store.get(jsIds[(n * 7919) % JS_PEERS])).addresses.length
   })
   if (found !== JS_PEERS * ADDRS) throw new Error(`js-libp2p: lookup found ${found}`)
-  const meta = new Uint8Array([1, 2, 3, 4])
   r.update = await ams(async () => {
-    for (let i = 0; i < JS_PEERS; i++) await store.merge(jsIds[i], { metadata: { agent: meta } })
+    for (let i = 0; i < JS_PEERS; i++) await store.merge(jsIds[i], { protocols: PROTOCOLS })
   })
   return r
 }
@@ -169,7 +182,7 @@ const rate = (r, k) => (r[k] === undefined ? '—' : `${Math.round((r.peers / r[
 const rows = [
   ['insert (5 addrs, + flush)', 'insert'],
   ['lookup addrs (dial path)', 'lookup'],
-  ['update (metadata, + flush)', 'update'],
+  ['update (set 4 protocols, + flush)', 'update'],
   ['record dial outcome (+ flush)', 'dial'],
   ['GC (half the peers expire, + flush)', 'gc'],
 ]

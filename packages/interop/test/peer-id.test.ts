@@ -9,7 +9,10 @@ import {
   publicKeyFromProtobuf as jsPublicKeyFromProtobuf,
   publicKeyToProtobuf as jsPublicKeyToProtobuf,
 } from '@libp2p/crypto/keys'
-import { peerIdFromPublicKey as jsPeerIdFromPublicKey, peerIdFromString as jsPeerIdFromString } from '@libp2p/peer-id'
+import {
+  peerIdFromPublicKey as jsPeerIdFromPublicKey,
+  peerIdFromString as jsPeerIdFromString,
+} from '@libp2p/peer-id'
 import { SwitchyardError } from '@switchyard/interface'
 import {
   type CryptoBackend,
@@ -61,7 +64,9 @@ describe.each(BACKENDS)('Ed25519 interop (%s backend)', (backend) => {
         const theirs = await jsGenerateKeyPair('Ed25519')
         const pub = publicKeyFromProtobuf(jsPublicKeyToProtobuf(theirs.publicKey), { backend })
         expect(jsPublicKeyToProtobuf(jsPublicKeyFromProtobuf(pub.toProtobuf()))).toEqual(pub.toProtobuf())
-        expect(privateKeyFromProtobuf(jsPrivateKeyToProtobuf(theirs), { backend }).publicKey.equals(pub)).toBe(true)
+        expect(
+          privateKeyFromProtobuf(jsPrivateKeyToProtobuf(theirs), { backend }).publicKey.equals(pub),
+        ).toBe(true)
       }),
       { numRuns: 50 },
     )

@@ -168,7 +168,12 @@ export function performHandshake(stream: ByteStream, init: HandshakeInit): Promi
         if (settled) return
         decoder.push(chunk)
         try {
-          for (let m = decoder.next(); m !== undefined && !settled; m = decoder.next()) onMessage(m)
+          // Stop at completion: later frames belong to the secure channel.
+          while (!settled) {
+            const m = decoder.next()
+            if (m === undefined) break
+            onMessage(m)
+          }
         } catch (err) {
           fail(err)
         }

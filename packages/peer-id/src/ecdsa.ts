@@ -11,7 +11,7 @@
 import type { KeyObject } from 'node:crypto'
 import { p256, p384, p521 } from '@noble/curves/nist.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type CryptoBackend, nodeCrypto } from './crypto-backend.js'
+import { b64url, type CryptoBackend, nodeCrypto } from './crypto-backend.js'
 import { oidHex, readSpki } from './der.js'
 import { KeyError } from './errors.js'
 import { assertBytes, bytesEqual, copyBytes, type PublicKey } from './key.js'
@@ -71,7 +71,16 @@ export class EcdsaPublicKey implements PublicKey {
         })
       }
       const node = nodeCrypto as NonNullable<typeof nodeCrypto>
-      this.#keyObject ??= node.createPublicKey({ key: Buffer.from(this.raw), format: 'der', type: 'spki' })
+      const half = (this.#point.byteLength - 1) / 2
+      this.#keyObject ??= node.createPublicKey({
+        key: {
+          kty: 'EC',
+          crv: this.curve,
+          x: b64url(this.#point.subarray(1, 1 + half)),
+          y: b64url(this.#point.subarray(1 + half)),
+        },
+        format: 'jwk',
+      })
       return node.verify('sha256', data, { key: this.#keyObject, dsaEncoding: 'der' }, sig)
     } catch {
       return false

@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { type CryptoBackend, nodeCrypto } from './crypto-backend.js'
+import { b64url, type CryptoBackend, nodeCrypto } from './crypto-backend.js'
 import { KeyError } from './errors.js'
 import { assertBytes, bytesEqual, copyBytes, type PrivateKey, type PublicKey } from './key.js'
 import { encodeKeyMessage } from './key-protobuf.js'
@@ -27,11 +27,6 @@ function requireNode(): NonNullable<typeof nodeCrypto> {
   return nodeCrypto
 }
 
-// The node backend only runs where Buffer exists.
-function b64url(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
-}
-
 function fromB64url(s: string | undefined): Uint8Array {
   const buf = Buffer.from(s ?? '', 'base64url')
   return copyBytes(buf)
@@ -42,7 +37,10 @@ function nodeKeyObject(seed: Uint8Array | undefined, pub: Uint8Array): KeyObject
   const node = requireNode()
   return seed === undefined
     ? node.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(pub) }, format: 'jwk' })
-    : node.createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(seed), x: b64url(pub) }, format: 'jwk' })
+    : node.createPrivateKey({
+        key: { kty: 'OKP', crv: 'Ed25519', d: b64url(seed), x: b64url(pub) },
+        format: 'jwk',
+      })
 }
 
 /** Derives the public key of a 32-byte seed (RFC 8032 §5.1.5). */
@@ -134,9 +132,11 @@ export class Ed25519PrivateKey implements PrivateKey {
 
 /** Generates a new Ed25519 key from the backend's CSPRNG. */
 export function generateEd25519Key(backend: CryptoBackend): Ed25519PrivateKey {
-  const seed =
-    backend === 'noble' ? ed25519.utils.randomSecretKey() : copyBytes(requireNode().randomBytes(32))
-  return ed25519KeyFromSeed(seed, backend)
+  if (backend === 'noble') return ed25519KeyFromSeed(ed25519.utils.randomSecretKey(), backend)
+  // OpenSSL generates and hands back a KeyObject we keep for signing.
+  const { privateKey } = requireNode().generateKeyPairSync('ed25519')
+  const jwk = privateKey.export({ format: 'jwk' })
+  return new Ed25519PrivateKey(fromB64url(jwk.d), fromB64url(jwk.x), backend, privateKey)
 }
 
 /** Derives the key of a 32-byte seed (RFC 8032 §5.1.5); the seed is copied. */

@@ -9,7 +9,7 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type CryptoBackend, nodeCrypto } from './crypto-backend.js'
+import { b64url, type CryptoBackend, nodeCrypto } from './crypto-backend.js'
 import { oidHex, readOnly, readSequence, readSpki, TAG_NULL, TAG_SEQUENCE, unsignedInteger } from './der.js'
 import { KeyError } from './errors.js'
 import { assertBytes, bytesEqual, copyBytes, type PublicKey } from './key.js'
@@ -77,7 +77,10 @@ export class RsaPublicKey implements PublicKey {
     try {
       if (this.backend === 'node') {
         const node = nodeCrypto as NonNullable<typeof nodeCrypto>
-        this.#keyObject ??= node.createPublicKey({ key: Buffer.from(this.raw), format: 'der', type: 'spki' })
+        this.#keyObject ??= node.createPublicKey({
+          key: { kty: 'RSA', n: b64url(this.#n), e: b64url(this.#e) },
+          format: 'jwk',
+        })
         return node.verify('sha256', data, this.#keyObject, sig)
       }
       return this.#verifyPortable(data, sig)

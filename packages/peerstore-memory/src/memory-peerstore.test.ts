@@ -110,3 +110,21 @@ describe('MemoryPeerstore', () => {
     ])
   })
 })
+
+describe('MemoryPeerstore re-entrancy', () => {
+  it('a listener writing addresses while a new peer is added does not corrupt the outer write', () => {
+    const store = createMemoryPeerstore({ gcIntervalMs: 0 })
+    const p = fakePeerId(1)
+    const q = fakePeerId(2)
+    const B = multiaddr('/ip4/10.9.9.9/tcp/1')
+    store.subscribe((e) => {
+      if (e.type === 'peer:added' && e.peerId === p) store.addAddrs(q, [B], AddressTTL.default)
+    })
+    store.addAddrs(p, [A, multiaddr('/ip4/10.0.0.2/tcp/4001')], AddressTTL.default)
+    expect(store.addrs(p).map((a) => a.multiaddr.toString())).toEqual([
+      '/ip4/10.0.0.1/tcp/4001',
+      '/ip4/10.0.0.2/tcp/4001',
+    ])
+    expect(store.addrs(q).map((a) => a.multiaddr.toString())).toEqual(['/ip4/10.9.9.9/tcp/1'])
+  })
+})

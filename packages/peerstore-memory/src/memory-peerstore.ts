@@ -48,6 +48,10 @@ export class MemoryPeerstore implements Peerstore {
   protected readonly entries = new Map<string, PeerEntry>()
   private readonly listeners = new Set<PeerstoreListener>()
   private readonly interned = new Map<string, string>()
+  private readonly scratchKeys: string[] = []
+  private readonly scratchAddrs: Multiaddr[] = []
+  /** Counts event dispatches, so that code holding scratch state can tell a listener ran. */
+  private emitted = 0
   private gcTimer: ReturnType<typeof setInterval> | undefined
   protected closed = false
 
@@ -90,14 +94,16 @@ export class MemoryPeerstore implements Peerstore {
   addAddrs(peerId: PeerId, addrs: readonly Multiaddr[], ttlMs: number): void {
     this.assertOpen()
     checkTtl(ttlMs)
-    const keyed = this.keyAddrs(addrs)
+    const n = this.keyAddrs(addrs)
     // go-libp2p `AddAddrs`: a TTL <= 0 adds nothing.
-    if (ttlMs <= 0 || keyed.length === 0) return
-    const e = this.upsert(peerId)
+    if (ttlMs <= 0 || n === 0) return
+    const e = this.upsertKeeping(peerId, addrs)
     const now = this.config.now()
     const expiresAt = expiry(now, ttlMs)
     let changed = false
-    for (const [key, ma] of keyed) {
+    for (let i = 0; i < n; i++) {
+      const key = this.scratchKeys[i] as string
+      const ma = this.scratchAddrs[i] as Multiaddr
       const a = e.addrs.get(key)
       if (a === undefined) {
         changed = this.insertAddr(e, new AddrEntry(ma, key, ttlMs, expiresAt)) || changed
@@ -119,19 +125,21 @@ export class MemoryPeerstore implements Peerstore {
   setAddrs(peerId: PeerId, addrs: readonly Multiaddr[], ttlMs: number): void {
     this.assertOpen()
     checkTtl(ttlMs)
-    const keyed = this.keyAddrs(addrs)
-    if (keyed.length === 0) return
+    const n = this.keyAddrs(addrs)
+    if (n === 0) return
     if (ttlMs <= 0) {
       const e = this.entries.get(peerKey(peerId))
       if (e === undefined) return
       let changed = false
-      for (const [key] of keyed) changed = e.addrs.delete(key) || changed
+      for (let i = 0; i < n; i++) changed = e.addrs.delete(this.scratchKeys[i] as string) || changed
       if (changed) this.addrsChanged(e)
       return
     }
-    const e = this.upsert(peerId)
+    const e = this.upsertKeeping(peerId, addrs)
     const expiresAt = expiry(this.config.now(), ttlMs)
-    for (const [key, ma] of keyed) {
+    for (let i = 0; i < n; i++) {
+      const key = this.scratchKeys[i] as string
+      const ma = this.scratchAddrs[i] as Multiaddr
       const a = e.addrs.get(key)
       if (a === undefined) {
         this.insertAddr(e, new AddrEntry(ma, key, ttlMs, expiresAt))
@@ -194,7 +202,7 @@ export class MemoryPeerstore implements Peerstore {
     const a = e.addrs.get(addrKey(addrBytes(addr)))
     if (a === undefined) return
     const now = this.config.now()
-    const s = a.stats
+    const s = a.dialStats()
     if (outcome.ok) {
       s.successes++
       s.consecutiveFailures = 0
@@ -509,6 +517,18 @@ export class MemoryPeerstore implements Peerstore {
     return created
   }
 
+  /**
+   * `upsert` for the address writers: a listener run by `upsert` (peer added or
+   * evicted) may itself write addresses and so reuse the scratch arrays; they are
+   * refilled from `addrs` then (the count is unchanged: same input).
+   */
+  private upsertKeeping(peerId: PeerId, addrs: readonly Multiaddr[]): PeerEntry {
+    const emitted = this.emitted
+    const e = this.upsert(peerId)
+    if (this.emitted !== emitted) this.keyAddrs(addrs)
+    return e
+  }
+
   /** Moves the peer to the most-recently-written end of the eviction order. */
   private touch(e: PeerEntry): void {
     this.entries.delete(e.key)
@@ -549,7 +569,8 @@ export class MemoryPeerstore implements Peerstore {
   }
 
   private addrsChanged(e: PeerEntry, recompute = true): void {
-    e.addrsView = undefined
+    // Rebuilt here, on the write, so that the dial path (`addrs()`) allocates nothing.
+    e.addrsView = e.addrs.size === 0 ? undefined : [...e.addrs.values()]
     if (recompute) e.recomputeMinExpiry()
     this.emitUpdate(e, 'addresses')
   }
@@ -565,6 +586,7 @@ export class MemoryPeerstore implements Peerstore {
   }
 
   private emit(ev: PeerstoreEvent): void {
+    this.emitted++
     for (const l of this.listeners) {
       try {
         l(ev)
@@ -575,20 +597,29 @@ export class MemoryPeerstore implements Peerstore {
     }
   }
 
-  /** Validates and keys addresses, dropping those over `maxAddrBytes` and duplicates. */
-  private keyAddrs(addrs: readonly Multiaddr[]): Array<[string, Multiaddr]> {
+  /**
+   * Validates and keys addresses into the scratch arrays `scratchKeys` /
+   * `scratchAddrs` (reused: no allocation per call on the hot path), dropping
+   * those over `maxAddrBytes` and duplicates. Returns how many were kept.
+   */
+  private keyAddrs(addrs: readonly Multiaddr[]): number {
     if (!Array.isArray(addrs)) throw new TypeError('addrs must be an array of Multiaddr')
-    const out: Array<[string, Multiaddr]> = []
-    const seen = new Set<string>()
+    const keys = this.scratchKeys
+    const out = this.scratchAddrs
+    let n = 0
     for (const ma of addrs) {
       const bytes = addrBytes(ma)
       if (bytes.byteLength === 0 || bytes.byteLength > this.config.maxAddrBytes) continue
       const key = addrKey(bytes)
-      if (seen.has(key)) continue
-      seen.add(key)
-      out.push([key, ma])
+      // Lists are short (identify sends a handful): a linear scan beats a Set here.
+      let dup = false
+      for (let i = 0; i < n && !dup; i++) dup = keys[i] === key
+      if (dup) continue
+      keys[n] = key
+      out[n] = ma
+      n++
     }
-    return out
+    return n
   }
 
   private cleanProtocols(protocols: readonly string[], max: number): string[] {

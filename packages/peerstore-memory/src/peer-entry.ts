@@ -37,6 +37,13 @@ export class DialStats implements AddressDialStats {
   }
 }
 
+/**
+ * The stats of every address never dialled: one shared, frozen instance, so that
+ * the common case costs no object per address. `AddrEntry.dialStats()` replaces
+ * it with an own instance on the first dial.
+ */
+export const NO_DIALS: DialStats = Object.freeze(new DialStats()) as DialStats
+
 /** One address of a peer. `key` is the address bytes as a latin1 string (a cheap, exact map key). */
 export class AddrEntry implements AddressRecord {
   constructor(
@@ -44,8 +51,14 @@ export class AddrEntry implements AddressRecord {
     readonly key: string,
     public ttlMs: number,
     public expiresAt: number,
-    readonly stats: DialStats = new DialStats(),
+    public stats: DialStats = NO_DIALS,
   ) {}
+
+  /** The address's own, mutable stats (allocated on first use). */
+  dialStats(): DialStats {
+    if (this.stats === NO_DIALS) this.stats = new DialStats()
+    return this.stats
+  }
 }
 
 /** One tag of a peer. */

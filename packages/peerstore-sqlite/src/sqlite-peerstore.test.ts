@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import { AddressTTL, type PeerId } from '@switchyard/interface'
+import { AddressTTL, type PeerId, type PeerstoreError } from '@switchyard/interface'
 import { fakePeerId } from '@switchyard/testkit'
 import Database from 'better-sqlite3'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
@@ -163,5 +163,36 @@ describe('SqlitePeerstore', () => {
     expect(vi.getTimerCount()).toBe(2)
     await store.close()
     expect(vi.getTimerCount()).toBe(0)
+  })
+  it('a failed write (disk full) is a PEERSTORE_IO error; the changes stay pending and a later flush writes them', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const path = fresh()
+    const errors: PeerstoreError[] = []
+    const store = openSqlitePeerstore({
+      path,
+      gcIntervalMs: 0,
+      flushIntervalMs: 10,
+      onError: (e) => errors.push(e),
+    })
+    const db = (store as unknown as { db: Database.Database }).db
+    store.tag(fakePeerId(0), 'x')
+    await store.flush()
+    // Simulate a full disk: the file may not grow past its current size.
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`)
+    const big = new Uint8Array(8000)
+    for (let i = 0; i < 50; i++) store.setMetadata(fakePeerId(i), 'blob', big)
+    vi.advanceTimersByTime(10)
+    expect(errors.map((e) => e.code)).toEqual(['PEERSTORE_IO'])
+    expect(errors[0]?.cause).toMatchObject({ code: 'SQLITE_FULL' })
+    expect(store.pendingPeers).toBe(50)
+    await expect(store.flush()).rejects.toMatchObject({ code: 'PEERSTORE_IO' })
+    // Space again: everything pending is written.
+    db.pragma('max_page_count = 1073741823')
+    await store.flush()
+    expect(store.pendingPeers).toBe(0)
+    await store.close()
+    const again = create({ path })
+    expect(again.metadata(fakePeerId(49), 'blob')).toEqual(big)
+    expect(again.tags(fakePeerId(0)).has('x')).toBe(true)
   })
 })

@@ -131,7 +131,10 @@ export class SqlitePeerstore extends MemoryPeerstore {
     return this.dirty.size
   }
 
-  /** Writes every pending change now, in one transaction. Throws `PeerstoreError` (`PEERSTORE_IO`, …); the changes then stay pending. */
+  /**
+   * Writes every pending change now, in one transaction. Throws a `PeerstoreError`
+   * (`PEERSTORE_IO`, `PEERSTORE_CORRUPT`, …) and nothing else; the changes then stay pending.
+   */
   flushSync(): void {
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
     this.flushTimer = undefined
@@ -143,7 +146,10 @@ export class SqlitePeerstore extends MemoryPeerstore {
     } catch (err) {
       // Keep the changes (merged with any made since) so that the next flush retries them.
       for (const [key, bits] of batch) this.dirty.set(key, (this.dirty.get(key) ?? 0) | bits)
-      throw mapSqliteError(err, `flush to ${this.sql.path} failed`)
+      const mapped = mapSqliteError(err, `flush to ${this.sql.path} failed`)
+      throw PeerstoreError.is(mapped)
+        ? mapped
+        : new PeerstoreError('PEERSTORE_IO', `flush to ${this.sql.path} failed`, { cause: err })
     }
   }
 
@@ -190,11 +196,7 @@ export class SqlitePeerstore extends MemoryPeerstore {
         this.flushSync()
       } catch (err) {
         // Not rescheduled: the next change, flush() or close() retries.
-        this.sql.onError(
-          PeerstoreError.is(err)
-            ? (err as PeerstoreError)
-            : new PeerstoreError('PEERSTORE_IO', 'flush failed', { cause: err }),
-        )
+        this.sql.onError(err as PeerstoreError)
       }
     }, this.sql.flushIntervalMs)
   }
@@ -270,7 +272,7 @@ export class SqlitePeerstore extends MemoryPeerstore {
       return e
     }
 
-    for (const row of s.selectPeers.iterate() as Iterable<unknown[]>) {
+    for (const row of s.selectPeers.all() as unknown[][]) {
       const [id, idBytes, publicKey, latency, connectedAt, disconnectedAt, reason] = row
       if (typeof id !== 'string' || !(idBytes instanceof Uint8Array)) throw corrupt('peer row without id')
       if (reason !== null && !REASONS.has(reason as string))
@@ -292,7 +294,7 @@ export class SqlitePeerstore extends MemoryPeerstore {
 
     // Peers whose connected addresses are demoted below must be written back.
     const demoted: PeerEntry[] = []
-    for (const row of s.selectAddrs.iterate() as Iterable<unknown[]>) {
+    for (const row of s.selectAddrs.all() as unknown[][]) {
       const [peer, addr, ttlMs, expiresAt, successes, failures, consecutive, lastOk, lastFail, lastCode] = row
       const e = owner(peer, 'address')
       if (!(addr instanceof Uint8Array) || typeof ttlMs !== 'number')
@@ -312,26 +314,30 @@ export class SqlitePeerstore extends MemoryPeerstore {
         if (demoted.at(-1) !== e) demoted.push(e)
       }
       const a = new AddrEntry(ma, addrKey(ma.bytes), ttl, exp)
-      a.stats.successes = successes as number
-      a.stats.failures = failures as number
-      a.stats.consecutiveFailures = consecutive as number
-      a.stats.lastSuccessAt = optionalNumber(lastOk)
-      a.stats.lastFailureAt = optionalNumber(lastFail)
-      a.stats.lastErrorCode = typeof lastCode === 'string' ? lastCode : undefined
+      if (successes !== 0 || failures !== 0) {
+        // Never-dialled addresses keep the shared empty stats (no object per address).
+        const st = a.dialStats()
+        st.successes = successes as number
+        st.failures = failures as number
+        st.consecutiveFailures = consecutive as number
+        st.lastSuccessAt = optionalNumber(lastOk)
+        st.lastFailureAt = optionalNumber(lastFail)
+        st.lastErrorCode = typeof lastCode === 'string' ? lastCode : undefined
+      }
       e.addrs.set(a.key, a)
     }
-    for (const [peer, protocol] of s.selectProtocols.iterate() as Iterable<unknown[]>) {
+    for (const [peer, protocol] of s.selectProtocols.all() as unknown[][]) {
       const e = owner(peer, 'protocol')
       if (typeof protocol !== 'string') throw corrupt(`peer ${e.key}: bad protocol row`)
       e.protocols.add(this.intern(protocol))
     }
-    for (const [peer, key, value] of s.selectMetadata.iterate() as Iterable<unknown[]>) {
+    for (const [peer, key, value] of s.selectMetadata.all() as unknown[][]) {
       const e = owner(peer, 'metadata')
       if (typeof key !== 'string' || !(value instanceof Uint8Array))
         throw corrupt(`peer ${e.key}: bad metadata row`)
       e.metadata.set(key, new Uint8Array(value))
     }
-    for (const [peer, name, value, expiresAt] of s.selectTags.iterate() as Iterable<unknown[]>) {
+    for (const [peer, name, value, expiresAt] of s.selectTags.all() as unknown[][]) {
       const e = owner(peer, 'tag')
       if (typeof name !== 'string' || typeof value !== 'number') throw corrupt(`peer ${e.key}: bad tag row`)
       e.tags.set(name, {

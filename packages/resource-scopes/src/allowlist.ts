@@ -39,7 +39,10 @@ export function parseAllowlistEntry(text: string): AllowlistEntry {
   for (const c of rest) {
     if (c.name === 'ipcidr' && bits === undefined && peer === undefined) bits = c.value
     else if (c.name === 'p2p' && peer === undefined) peer = c.value
-    else throw new RangeError(`"${text}": only /ipcidr/<n> then /p2p/<peer> may follow the address (got /${c.name})`)
+    else
+      throw new RangeError(
+        `"${text}": only /ipcidr/<n> then /p2p/<peer> may follow the address (got /${c.name})`,
+      )
   }
   const cidr = bits === undefined ? ip.value : `${ip.value}/${bits}`
   return { prefix: parseCidr(cidr), peer, source: text }
@@ -65,11 +68,15 @@ export class Allowlist {
   /** True when some entry covers `addr` without a peer restriction or for `peer`. */
   allowsPeerAt(addr: IpAddress, peer: PeerId): boolean {
     const id = peer.toString()
-    return this.#entries.some((e) => (e.peer === undefined || e.peer === id) && prefixContains(e.prefix, addr))
+    return this.#entries.some(
+      (e) => (e.peer === undefined || e.peer === id) && prefixContains(e.prefix, addr),
+    )
   }
 
   /** The entries in their canonical form, for stats. */
   describe(): string[] {
-    return this.#entries.map((e) => `${formatPrefix(e.prefix)}${e.peer === undefined ? '' : ` (peer ${e.peer})`}`)
+    return this.#entries.map(
+      (e) => `${formatPrefix(e.prefix)}${e.peer === undefined ? '' : ` (peer ${e.peer})`}`,
+    )
   }
 }

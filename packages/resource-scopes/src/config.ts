@@ -12,8 +12,8 @@ import { type AutoscaleResult, autoscaleInputs, scaledDefaults } from './autosca
 import {
   applyOverride,
   type PressureConfig,
-  RESOURCE_KINDS,
   type RateLimit,
+  RESOURCE_KINDS,
   type ResourceLimitsConfig,
   type ScopeClass,
   type ScopeLimit,
@@ -134,7 +134,12 @@ function validateScopeLimit(path: string, v: unknown): void {
   }
 }
 
-function validatePrefixRules(path: string, v: unknown, family: 'ipv4' | 'ipv6', fields: readonly string[]): void {
+function validatePrefixRules(
+  path: string,
+  v: unknown,
+  family: 'ipv4' | 'ipv6',
+  fields: readonly string[],
+): void {
   if (!Array.isArray(v)) fail(path, 'an array', v)
   const max = family === 'ipv4' ? 32 : 128
   v.forEach((rule, i) => {
@@ -195,7 +200,8 @@ export function validateConfig(config: unknown): ResourceLimitsConfig {
     const r = object('inboundRateLimits', top.inboundRateLimits)
     checkKeys('inboundRateLimits', r, ['global', 'ipv4', 'ipv6'])
     for (const fam of ['ipv4', 'ipv6'] as const) {
-      if (r[fam] !== undefined) validatePrefixRules(`inboundRateLimits.${fam}`, r[fam], fam, ['perSecond', 'burst'])
+      if (r[fam] !== undefined)
+        validatePrefixRules(`inboundRateLimits.${fam}`, r[fam], fam, ['perSecond', 'burst'])
     }
     if (r.global !== undefined && r.global !== null) {
       const g = object('inboundRateLimits.global', r.global)
@@ -209,8 +215,12 @@ export function validateConfig(config: unknown): ResourceLimitsConfig {
   if (top.pressure !== undefined) {
     const p = object('pressure', top.pressure)
     checkKeys('pressure', p, ['highWater', 'lowWater'])
-    const high = p.highWater === undefined ? configDefaults.pressure.highWater : fraction('pressure.highWater', p.highWater)
-    const low = p.lowWater === undefined ? configDefaults.pressure.lowWater : fraction('pressure.lowWater', p.lowWater)
+    const high =
+      p.highWater === undefined
+        ? configDefaults.pressure.highWater
+        : fraction('pressure.highWater', p.highWater)
+    const low =
+      p.lowWater === undefined ? configDefaults.pressure.lowWater : fraction('pressure.lowWater', p.lowWater)
     if (low > high) fail('pressure.lowWater', `at most pressure.highWater (${high})`, low, RangeError)
   }
   return top as ResourceLimitsConfig
@@ -274,7 +284,9 @@ export function resolveConfig(config?: unknown): ResolvedConfig {
     },
     inboundRateLimits: {
       global:
-        c.inboundRateLimits?.global === undefined ? configDefaults.inboundRateLimits.global : c.inboundRateLimits.global,
+        c.inboundRateLimits?.global === undefined
+          ? configDefaults.inboundRateLimits.global
+          : c.inboundRateLimits.global,
       ipv4: c.inboundRateLimits?.ipv4 ?? configDefaults.inboundRateLimits.ipv4,
       ipv6: c.inboundRateLimits?.ipv6 ?? configDefaults.inboundRateLimits.ipv6,
     },

@@ -72,12 +72,14 @@ export class ConnectionScope extends ScopeNode implements ConnectionResourceScop
     if (peer === undefined || peer === null || typeof peer.toString !== 'function') {
       throw new TypeError('setPeer: peer must be a PeerId')
     }
-    if (this.#peer !== undefined) throw new TypeError(`${this.name}: peer already set to ${this.#peer.toString()}`)
+    if (this.#peer !== undefined)
+      throw new TypeError(`${this.name}: peer already set to ${this.#peer.toString()}`)
     const r = this.#registry
     const peerScope = r.peer(peer)
     // An allowlist entry restricted to another peer does not cover this connection:
     // it leaves the allowlisted scopes (go-libp2p rcmgr does the same on SetPeer).
-    const system = this.#init.allowlisted && this.#init.stillAllowlisted(peer) ? r.allowlistedSystem : r.system
+    const system =
+      this.#init.allowlisted && this.#init.stillAllowlisted(peer) ? r.allowlistedSystem : r.system
     try {
       this.moveTo([peerScope, system])
     } catch (err) {

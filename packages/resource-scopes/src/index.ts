@@ -15,8 +15,8 @@ export {
   type AutoscaleConfig,
   type LimitValue,
   type PressureConfig,
-  RESOURCE_KINDS,
   type RateLimit,
+  RESOURCE_KINDS,
   type ResourceLimitsConfig,
   type ScopeClass,
   type ScopeLimit,
@@ -30,8 +30,8 @@ export {
   type ResourceManagerInit,
   type ResourceStats,
   resourceManagerDefaults,
-  type ScopeSnapshot,
   ScopedResourceManager,
+  type ScopeSnapshot,
 } from './manager.js'
 export { type Clock, SubnetRateLimiter, TokenBucket } from './rate-limit.js'
 export { MEMORY_PRIORITY_FRACTION, type ReservationEvent, type ResourceMetrics, ScopeNode } from './scope.js'

@@ -61,7 +61,13 @@ describe('ScopedResourceManager', () => {
     const b = rm.openConnection('inbound', A)
     const err = catchErr(() => rm.openConnection('inbound', A))
     expect(err.code).toBe('RESOURCE_LIMIT_EXCEEDED')
-    expect(err).toMatchObject({ scope: 'system', resource: 'connsInbound', current: 2, requested: 1, limit: 2 })
+    expect(err).toMatchObject({
+      scope: 'system',
+      resource: 'connsInbound',
+      current: 2,
+      requested: 1,
+      limit: 2,
+    })
     expect(err.message).toContain('system')
     // Nothing partial is left behind: transient still counts two.
     expect(rm.stat().transient.usage.connsInbound).toBe(2)
@@ -127,7 +133,10 @@ describe('ScopedResourceManager', () => {
 
   it('enforces the per-connection stream limit from the seed (256 inbound)', () => {
     const rm = createResourceManager({
-      limits: { autoscale: PINNED, protocolPeerDefault: { streams: 'unlimited', streamsInbound: 'unlimited' } },
+      limits: {
+        autoscale: PINNED,
+        protocolPeerDefault: { streams: 'unlimited', streamsInbound: 'unlimited' },
+      },
     })
     const conn = rm.openConnection('inbound', A)
     conn.setPeer(alice)
@@ -188,7 +197,13 @@ describe('ScopedResourceManager', () => {
     const conn = rm.openConnection('inbound', A)
     conn.reserveMemory(400, 'low')
     const err = catchErr(() => conn.reserveMemory(1, 'low'))
-    expect(err).toMatchObject({ scope: conn.name, resource: 'memory', current: 400, requested: 1, limit: 400 })
+    expect(err).toMatchObject({
+      scope: conn.name,
+      resource: 'memory',
+      current: 400,
+      requested: 1,
+      limit: 400,
+    })
     conn.reserveMemory(200, 'medium')
     expect(() => conn.reserveMemory(1, 'medium')).toThrow(ResourceLimitError)
     conn.reserveMemory(200, 'high')
@@ -225,7 +240,9 @@ describe('ScopedResourceManager', () => {
     const conns = [rm.openConnection('inbound', A), rm.openConnection('inbound', A)]
     expect(rm.stat().allowlistedSystem.usage.connsInbound).toBe(2)
     expect(rm.stat().system.usage.connsInbound).toBe(0)
-    expect(() => rm.openConnection('inbound', multiaddr('/ip4/198.51.100.1/tcp/1'))).toThrow(ResourceLimitError)
+    expect(() => rm.openConnection('inbound', multiaddr('/ip4/198.51.100.1/tcp/1'))).toThrow(
+      ResourceLimitError,
+    )
     conns[0]!.setPeer(alice)
     expect(rm.stat().allowlistedSystem.usage.connsInbound).toBe(2)
     for (const c of conns) c.done()
@@ -272,7 +289,11 @@ describe('ScopedResourceManager', () => {
 
   it('a refused connection scope gives its subnet slot back', () => {
     const rm = createResourceManager({
-      limits: { autoscale: PINNED, system: { conns: 0 }, subnetConnLimits: { ipv4: [{ prefixLength: 32, conns: 1 }] } },
+      limits: {
+        autoscale: PINNED,
+        system: { conns: 0 },
+        subnetConnLimits: { ipv4: [{ prefixLength: 32, conns: 1 }] },
+      },
     })
     expect(catchErr(() => rm.openConnection('outbound', A)).scope).toBe('system')
     expect(rm.stat().subnets).toBe(0)
@@ -290,7 +311,11 @@ describe('ScopedResourceManager', () => {
     })
     for (let i = 0; i < 3; i++) rm.openConnection('inbound', A).done()
     const err = catchErr(() => rm.openConnection('inbound', A))
-    expect(err).toMatchObject({ code: 'RESOURCE_RATE_LIMITED', scope: 'rate:203.0.113.7/32', resource: 'rate' })
+    expect(err).toMatchObject({
+      code: 'RESOURCE_RATE_LIMITED',
+      scope: 'rate:203.0.113.7/32',
+      resource: 'rate',
+    })
     // Another address has its own bucket; outbound is never rate-limited.
     rm.openConnection('inbound', multiaddr('/ip4/203.0.113.8/tcp/1')).done()
     rm.openConnection('outbound', A).done()
@@ -319,14 +344,14 @@ describe('ScopedResourceManager', () => {
     })
     rm.openConnection('inbound', multiaddr('/ip6/2001:db8:0:100::1/tcp/1')).done()
     // Same /56: refused by the /56 bucket.
-    expect(catchErr(() => rm.openConnection('inbound', multiaddr('/ip6/2001:db8:0:1ff::2/tcp/1'))).scope).toBe(
-      'rate:2001:db8:0:100::/56',
-    )
+    expect(
+      catchErr(() => rm.openConnection('inbound', multiaddr('/ip6/2001:db8:0:1ff::2/tcp/1'))).scope,
+    ).toBe('rate:2001:db8:0:100::/56')
     rm.openConnection('inbound', multiaddr('/ip6/2001:db8:0:200::1/tcp/1')).done()
     // The /48 bucket (burst 2) is now empty too, for a third /56.
-    expect(catchErr(() => rm.openConnection('inbound', multiaddr('/ip6/2001:db8:0:300::1/tcp/1'))).scope).toBe(
-      'rate:2001:db8::/48',
-    )
+    expect(
+      catchErr(() => rm.openConnection('inbound', multiaddr('/ip6/2001:db8:0:300::1/tcp/1'))).scope,
+    ).toBe('rate:2001:db8::/48')
     // Another /48 is untouched.
     rm.openConnection('inbound', multiaddr('/ip6/2001:db9::1/tcp/1')).done()
   })
@@ -334,7 +359,12 @@ describe('ScopedResourceManager', () => {
   it('reports pressure edges with hysteresis and derives connection-manager watermarks', () => {
     const events: PressureEvent[] = []
     const rm = createResourceManager({
-      limits: { autoscale: PINNED, system: { conns: 10 }, subnetConnLimits: { ipv4: [] }, peerDefault: { conns: 100 } },
+      limits: {
+        autoscale: PINNED,
+        system: { conns: 10 },
+        subnetConnLimits: { ipv4: [] },
+        peerDefault: { conns: 100 },
+      },
       onPressure: (e) => events.push(e),
     })
     expect(rm.watermarks()).toEqual({ highConns: 9, lowConns: 8 })

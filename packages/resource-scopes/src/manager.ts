@@ -22,7 +22,13 @@ import type { AutoscaleResult } from './autoscale.js'
 import { type ResolvedConfig, resolveConfig } from './config.js'
 import { ConnectionScope } from './connection-scope.js'
 import { type IpAddress, isLoopback, parseIp } from './ip.js'
-import { type LimitValue, limitValueOf, RESOURCE_KINDS, type ResourceLimitsConfig, type ScopeLimit } from './limits.js'
+import {
+  type LimitValue,
+  limitValueOf,
+  RESOURCE_KINDS,
+  type ResourceLimitsConfig,
+  type ScopeLimit,
+} from './limits.js'
 import { type Clock, SubnetRateLimiter } from './rate-limit.js'
 import type { ScopeRegistry } from './registry.js'
 import { type ResourceMetrics, type ScopeContext, ScopeNode } from './scope.js'
@@ -142,19 +148,23 @@ export class ScopedResourceManager implements ResourceManager {
     this.#subnets = new SubnetConnLimiter(this.config.subnetConnLimits)
     this.#rates = new SubnetRateLimiter(this.config.inboundRateLimits, this.#clock)
     const l = this.config.limits
-    const shared = (name: string, scopeClass: ScopeNode['scopeClass'], limit: ScopeLimit, edges: ScopeNode[] = []) =>
-      new ScopeNode({ name, scopeClass, limit, context: this.#context, edges })
+    const shared = (
+      name: string,
+      scopeClass: ScopeNode['scopeClass'],
+      limit: ScopeLimit,
+      edges: ScopeNode[] = [],
+    ) => new ScopeNode({ name, scopeClass, limit, context: this.#context, edges })
     this.#system = shared('system', 'system', l.system)
     this.#transient = shared('transient', 'transient', l.transient)
     this.#allowlistedSystem = shared('allowlisted-system', 'allowlistedSystem', l.allowlistedSystem)
-    this.#allowlistedTransient = shared('allowlisted-transient', 'allowlistedTransient', l.allowlistedTransient)
+    this.#allowlistedTransient = shared(
+      'allowlisted-transient',
+      'allowlistedTransient',
+      l.allowlistedTransient,
+    )
 
     const named = this.config.named
-    const getOrCreate = (
-      map: Map<string, ScopeNode>,
-      key: string,
-      create: () => ScopeNode,
-    ): ScopeNode => {
+    const getOrCreate = (map: Map<string, ScopeNode>, key: string, create: () => ScopeNode): ScopeNode => {
       let s = map.get(key)
       if (s === undefined) {
         s = create()
@@ -176,9 +186,13 @@ export class ScopedResourceManager implements ResourceManager {
         return getOrCreate(this.#peers, id, () => shared(`peer:${id}`, 'peer', named.peer.get(id) ?? l.peer))
       },
       protocol: (p) =>
-        getOrCreate(this.#protocols, p, () => shared(`protocol:${p}`, 'protocol', named.protocol.get(p) ?? l.protocol)),
+        getOrCreate(this.#protocols, p, () =>
+          shared(`protocol:${p}`, 'protocol', named.protocol.get(p) ?? l.protocol),
+        ),
       service: (s) =>
-        getOrCreate(this.#services, s, () => shared(`service:${s}`, 'service', named.service.get(s) ?? l.service)),
+        getOrCreate(this.#services, s, () =>
+          shared(`service:${s}`, 'service', named.service.get(s) ?? l.service),
+        ),
       protocolPeer: (p, peer) => {
         const id = peer.toString()
         return getOrCreate(this.#protocolPeers, `${p} ${id}`, () =>
@@ -202,11 +216,21 @@ export class ScopedResourceManager implements ResourceManager {
    * Order of checks: allowlist; inbound rate limit and per-subnet cap (neither for
    * allowlisted or loopback addresses); then the (allowlisted) transient and system scopes.
    */
-  openConnection(direction: Direction, remoteAddr: Multiaddr, options: OpenConnectionOptions = {}): ConnectionScope {
+  openConnection(
+    direction: Direction,
+    remoteAddr: Multiaddr,
+    options: OpenConnectionOptions = {},
+  ): ConnectionScope {
     if (direction !== 'inbound' && direction !== 'outbound') {
-      throw new TypeError(`openConnection: direction must be 'inbound' or 'outbound' (got ${String(direction)})`)
+      throw new TypeError(
+        `openConnection: direction must be 'inbound' or 'outbound' (got ${String(direction)})`,
+      )
     }
-    if (remoteAddr === null || typeof remoteAddr !== 'object' || typeof remoteAddr.getComponents !== 'function') {
+    if (
+      remoteAddr === null ||
+      typeof remoteAddr !== 'object' ||
+      typeof remoteAddr.getComponents !== 'function'
+    ) {
       throw new TypeError('openConnection: remoteAddr must be a Multiaddr')
     }
     const ip = ipOfMultiaddr(remoteAddr)
@@ -238,24 +262,18 @@ export class ScopedResourceManager implements ResourceManager {
       }
       releaseSubnet = got.release
     }
+    // A refused scope closes itself at once (running onDone): `opened` keeps it out of the count.
     let opened = false
-    const scope = (() => {
-      try {
-        return new ConnectionScope(this.#registry, {
-          direction,
-          useFd: options.useFd ?? true,
-          allowlisted,
-          stillAllowlisted: (peer) => ip !== undefined && this.#allowlist.allowsPeerAt(ip, peer),
-          onDone: () => {
-            releaseSubnet()
-            if (opened) this.#connections--
-          },
-        })
-      } catch (err) {
+    const scope = new ConnectionScope(this.#registry, {
+      direction,
+      useFd: options.useFd ?? true,
+      allowlisted,
+      stillAllowlisted: (peer) => ip !== undefined && this.#allowlist.allowsPeerAt(ip, peer),
+      onDone: () => {
         releaseSubnet()
-        throw err
-      }
-    })()
+        if (opened) this.#connections--
+      },
+    })
     opened = true
     this.#connections++
     return scope
@@ -330,7 +348,8 @@ export class ScopedResourceManager implements ResourceManager {
     if (level === undefined) return
     this.#pressureHigh = level === 'high'
     let resource: ResourceKind = 'memory'
-    for (const r of RESOURCE_KINDS) if (this.#system.pressureOf(r) > this.#system.pressureOf(resource)) resource = r
+    for (const r of RESOURCE_KINDS)
+      if (this.#system.pressureOf(r) > this.#system.pressureOf(resource)) resource = r
     try {
       this.#onPressure({ level, pressure: p, resource })
     } catch {

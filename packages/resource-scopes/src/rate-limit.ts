@@ -88,7 +88,9 @@ export class SubnetRateLimiter {
     this.#v4 = rules.ipv4
     this.#v6 = rules.ipv6
     this.#global =
-      rules.global === null ? undefined : { limit: rules.global, bucket: new TokenBucket(rules.global, clock()) }
+      rules.global === null
+        ? undefined
+        : { limit: rules.global, bucket: new TokenBucket(rules.global, clock()) }
     this.#buckets = [...this.#v4, ...this.#v6].map(() => new Map())
   }
 

@@ -21,7 +21,7 @@ import {
   ResourceLimitError,
   type ScopeStat,
 } from '@switchyard/interface'
-import type { ScopeClass, ScopeLimit } from './limits.js'
+import { RESOURCE_KINDS, type ScopeClass, type ScopeLimit } from './limits.js'
 
 /** A change of the counted resources; absent fields are 0. */
 export interface Delta {
@@ -178,7 +178,7 @@ export class ScopeNode {
   /** The highest {@link pressureOf} over all resources. */
   pressure(): number {
     let max = 0
-    for (const r of ['memory', 'fd', 'conns', 'connsInbound', 'connsOutbound', 'streams', 'streamsInbound', 'streamsOutbound'] as const) {
+    for (const r of RESOURCE_KINDS) {
       const p = this.pressureOf(r)
       if (p > max) max = p
     }
@@ -234,7 +234,8 @@ export class ScopeNode {
     for (const s of chain) s.#apply(delta, 1)
     for (const s of chain) this.context.changed(s)
     const allowed = this.context.metrics?.allowed
-    if (allowed !== undefined) this.#events(delta, (e) => callHook(() => allowed.call(this.context.metrics, e)))
+    if (allowed !== undefined)
+      this.#events(delta, (e) => callHook(() => allowed.call(this.context.metrics, e)))
   }
 
   /**
@@ -252,7 +253,8 @@ export class ScopeNode {
     for (const s of chain) s.#apply(delta, -1)
     for (const s of chain) this.context.changed(s)
     const released = this.context.metrics?.released
-    if (released !== undefined) this.#events(delta, (e) => callHook(() => released.call(this.context.metrics, e)))
+    if (released !== undefined)
+      this.#events(delta, (e) => callHook(() => released.call(this.context.metrics, e)))
   }
 
   /**
@@ -348,46 +350,59 @@ export class ScopeNode {
   #refusal(delta: Delta, priority: MemoryPriority): ResourceLimitError | undefined {
     const u = this.#usage
     const L = this.limit
-    const refuse = (resource: ResourceKind, current: number, requested: number, limit: number) =>
-      new ResourceLimitError('RESOURCE_LIMIT_EXCEEDED', { scope: this.name, resource, current, requested, limit })
     const mem = delta.memory ?? 0
     if (mem > 0) {
       const limit =
         L.memory === Number.POSITIVE_INFINITY ? L.memory : Math.floor(L.memory * MEMORY_PRIORITY_FRACTION[priority])
       // The sum also fails when it leaves the safe-integer range (overflow check).
       if (!(u.memory + mem <= limit) || !Number.isSafeInteger(u.memory + mem)) {
-        return refuse('memory', u.memory, mem, limit)
+        return limitError(this.name, 'memory', u.memory, mem, limit)
       }
     }
     const fd = delta.fd ?? 0
-    if (fd > 0 && u.fd + fd > L.fd) return refuse('fd', u.fd, fd, L.fd)
+    if (fd > 0 && u.fd + fd > L.fd) return limitError(this.name, 'fd', u.fd, fd, L.fd)
     const ci = delta.connsInbound ?? 0
     const co = delta.connsOutbound ?? 0
-    if (ci > 0 && u.connsInbound + ci > L.connsInbound) return refuse('connsInbound', u.connsInbound, ci, L.connsInbound)
+    if (ci > 0 && u.connsInbound + ci > L.connsInbound) {
+      return limitError(this.name, 'connsInbound', u.connsInbound, ci, L.connsInbound)
+    }
     if (co > 0 && u.connsOutbound + co > L.connsOutbound) {
-      return refuse('connsOutbound', u.connsOutbound, co, L.connsOutbound)
+      return limitError(this.name, 'connsOutbound', u.connsOutbound, co, L.connsOutbound)
     }
     const conns = u.connsInbound + u.connsOutbound
-    if (ci + co > 0 && conns + ci + co > L.conns) return refuse('conns', conns, ci + co, L.conns)
+    if (ci + co > 0 && conns + ci + co > L.conns) return limitError(this.name, 'conns', conns, ci + co, L.conns)
     const si = delta.streamsInbound ?? 0
     const so = delta.streamsOutbound ?? 0
     if (si > 0 && u.streamsInbound + si > L.streamsInbound) {
-      return refuse('streamsInbound', u.streamsInbound, si, L.streamsInbound)
+      return limitError(this.name, 'streamsInbound', u.streamsInbound, si, L.streamsInbound)
     }
     if (so > 0 && u.streamsOutbound + so > L.streamsOutbound) {
-      return refuse('streamsOutbound', u.streamsOutbound, so, L.streamsOutbound)
+      return limitError(this.name, 'streamsOutbound', u.streamsOutbound, so, L.streamsOutbound)
     }
     const streams = u.streamsInbound + u.streamsOutbound
-    if (si + so > 0 && streams + si + so > L.streams) return refuse('streams', streams, si + so, L.streams)
+    if (si + so > 0 && streams + si + so > L.streams) {
+      return limitError(this.name, 'streams', streams, si + so, L.streams)
+    }
     return undefined
   }
 
   #events(delta: Delta, emit: (e: ReservationEvent) => void): void {
     for (const k of COUNTERS) {
       const n = delta[k]
-      if (n !== undefined && n !== 0) emit({ scope: this.name, scopeClass: this.scopeClass, resource: k, amount: n })
+      if (n !== undefined && n !== 0)
+        emit({ scope: this.name, scopeClass: this.scopeClass, resource: k, amount: n })
     }
   }
+}
+
+function limitError(
+  scope: string,
+  resource: ResourceKind,
+  current: number,
+  requested: number,
+  limit: number,
+): ResourceLimitError {
+  return new ResourceLimitError('RESOURCE_LIMIT_EXCEEDED', { scope, resource, current, requested, limit })
 }
 
 function firstResource(delta: Delta): ResourceKind {

@@ -40,7 +40,10 @@ export class Span extends ScopeNode implements ResourceSpan {
 }
 
 /** Adapts a scope to the muxer's `MemoryAccount` (a refusal is `false`, not a throw). */
-export function memoryAccountOf(scope: ScopeNode, priority: Parameters<ScopeNode['reserveMemory']>[1]): MemoryAccount {
+export function memoryAccountOf(
+  scope: ScopeNode,
+  priority: Parameters<ScopeNode['reserveMemory']>[1],
+): MemoryAccount {
   return {
     reserveMemory(bytes: number): boolean {
       try {

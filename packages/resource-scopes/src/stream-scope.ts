@@ -59,8 +59,10 @@ export class StreamScope extends ScopeNode implements StreamResourceScope {
   }
 
   setProtocol(protocol: string): void {
-    if (typeof protocol !== 'string' || protocol === '') throw new TypeError('setProtocol: protocol must be a non-empty string')
-    if (this.#protocol !== undefined) throw new TypeError(`${this.name}: protocol already set to ${this.#protocol}`)
+    if (typeof protocol !== 'string' || protocol === '')
+      throw new TypeError('setProtocol: protocol must be a non-empty string')
+    if (this.#protocol !== undefined)
+      throw new TypeError(`${this.name}: protocol already set to ${this.#protocol}`)
     const r = this.#registry
     const proto = r.protocol(protocol)
     const protoPeer = r.protocolPeer(protocol, this.#peer)
@@ -69,9 +71,11 @@ export class StreamScope extends ScopeNode implements StreamResourceScope {
   }
 
   setService(service: string): void {
-    if (typeof service !== 'string' || service === '') throw new TypeError('setService: service must be a non-empty string')
+    if (typeof service !== 'string' || service === '')
+      throw new TypeError('setService: service must be a non-empty string')
     if (this.#protocol === undefined) throw new TypeError(`${this.name}: setProtocol before setService`)
-    if (this.#service !== undefined) throw new TypeError(`${this.name}: service already set to ${this.#service}`)
+    if (this.#service !== undefined)
+      throw new TypeError(`${this.name}: service already set to ${this.#service}`)
     const r = this.#registry
     const svc = r.service(service)
     const svcPeer = r.servicePeer(service, this.#peer)

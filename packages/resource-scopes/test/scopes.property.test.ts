@@ -9,9 +9,9 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { type MemoryPriority, ResourceLimitError, type ScopeStat } from '@switchyard/interface'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { ConnectionScope } from '../src/connection-scope.js'
 import { createResourceManager, type ScopeSnapshot } from '../src/manager.js'
 import type { ScopeNode } from '../src/scope.js'
-import type { ConnectionScope } from '../src/connection-scope.js'
 import type { StreamScope } from '../src/stream-scope.js'
 import { fakePeer, PINNED } from './helpers.js'
 
@@ -37,7 +37,12 @@ const op = fc.oneof(
 
 const small = fc.integer({ min: 0, max: 6 })
 const limits = fc.record({
-  system: fc.record({ conns: small, streams: fc.integer({ min: 0, max: 12 }), memory: fc.nat(3000), fd: small }),
+  system: fc.record({
+    conns: small,
+    streams: fc.integer({ min: 0, max: 12 }),
+    memory: fc.nat(3000),
+    fd: small,
+  }),
   transient: fc.record({ conns: small, streamsInbound: small, memory: fc.nat(2000) }),
   peerDefault: fc.record({ conns: fc.nat(3), streams: small, memory: fc.nat(2000) }),
   conn: fc.record({ streams: fc.nat(4), memory: fc.nat(1500) }),
@@ -59,10 +64,19 @@ function checkSnapshot(name: string, s: ScopeSnapshot): void {
   }
   const total = (a: number, b: number, l: number | 'unlimited') => l === 'unlimited' || a + b <= l
   expect(total(s.usage.connsInbound, s.usage.connsOutbound, s.limit.conns), `${name}.conns`).toBe(true)
-  expect(total(s.usage.streamsInbound, s.usage.streamsOutbound, s.limit.streams), `${name}.streams`).toBe(true)
+  expect(total(s.usage.streamsInbound, s.usage.streamsOutbound, s.limit.streams), `${name}.streams`).toBe(
+    true,
+  )
 }
 
-const ZERO: ScopeStat = { memory: 0, fd: 0, connsInbound: 0, connsOutbound: 0, streamsInbound: 0, streamsOutbound: 0 }
+const ZERO: ScopeStat = {
+  memory: 0,
+  fd: 0,
+  connsInbound: 0,
+  connsOutbound: 0,
+  streamsInbound: 0,
+  streamsOutbound: 0,
+}
 
 describe('resource scopes (property)', () => {
   it('never go negative, never exceed a limit, and return to zero', () => {
@@ -74,7 +88,10 @@ describe('resource scopes (property)', () => {
           limits: {
             ...lim,
             autoscale: PINNED,
-            subnetConnLimits: { ipv4: [{ prefixLength: 32, conns: 3 }], ipv6: [{ prefixLength: 56, conns: 3 }] },
+            subnetConnLimits: {
+              ipv4: [{ prefixLength: 32, conns: 3 }],
+              ipv6: [{ prefixLength: 56, conns: 3 }],
+            },
             inboundRateLimits: { ipv4: [], ipv6: [] },
             ...(allowlist ? { allowlist: ['10.0.0.2'] } : {}),
           },
@@ -84,7 +101,8 @@ describe('resource scopes (property)', () => {
         const scopes: ScopeNode[] = []
         /** Memory reserved directly in each scope, per the model. */
         const direct = new Map<ScopeNode, number>()
-        const pick = <T>(list: T[], i: number): T | undefined => (list.length === 0 ? undefined : list[i % list.length])
+        const pick = <T>(list: T[], i: number): T | undefined =>
+          list.length === 0 ? undefined : list[i % list.length]
 
         for (const o of ops) {
           try {
@@ -170,7 +188,9 @@ describe('resource scopes (property)', () => {
           const openStreams = streams.filter((s) => !s.closed)
           const sys = st.system.usage
           const asys = st.allowlistedSystem.usage
-          expect(sys.connsInbound + asys.connsInbound).toBe(open.filter((c) => c.direction === 'inbound').length)
+          expect(sys.connsInbound + asys.connsInbound).toBe(
+            open.filter((c) => c.direction === 'inbound').length,
+          )
           expect(sys.streamsInbound + sys.streamsOutbound).toBe(openStreams.length)
           let mem = 0
           for (const n of direct.values()) mem += n
@@ -194,7 +214,17 @@ describe('resource scopes (property)', () => {
       }),
       { numRuns: 300 },
     )
-    for (const kind of ['open', 'setPeer', 'stream', 'protocol', 'service', 'span', 'reserve', 'release', 'done']) {
+    for (const kind of [
+      'open',
+      'setPeer',
+      'stream',
+      'protocol',
+      'service',
+      'span',
+      'reserve',
+      'release',
+      'done',
+    ]) {
       expect(succeeded.get(kind) ?? 0, kind).toBeGreaterThan(50)
     }
   })

@@ -15,8 +15,8 @@ import {
   iterateStream,
   readAll,
   StreamError,
-  streamClosed,
   SwitchyardError,
+  streamClosed,
   waitForDrain,
   writeAll,
 } from '@switchyard/interface'
@@ -95,7 +95,12 @@ export function runByteStreamSuite(
     })
 
     /** Sends `data` from `from` in pieces of `pieceBytes` (views with byteOffset ≠ 0), respecting drain. */
-    const send = async (from: ByteStream, data: Uint8Array, pieceBytes: number, end = true): Promise<void> => {
+    const send = async (
+      from: ByteStream,
+      data: Uint8Array,
+      pieceBytes: number,
+      end = true,
+    ): Promise<void> => {
       const pieces: Uint8Array[] = []
       for (let i = 0; i < data.byteLength; i += pieceBytes) pieces.push(data.subarray(i, i + pieceBytes))
       await writeAll(from, pieces, { end })
@@ -103,7 +108,10 @@ export function runByteStreamSuite(
 
     const expectBytes = (actual: Uint8Array, expected: Uint8Array) => {
       const at = firstDifference(actual, expected)
-      expect(at, `first difference at byte ${at} (got ${actual.byteLength} of ${expected.byteLength} bytes)`).toBe(-1)
+      expect(
+        at,
+        `first difference at byte ${at} (got ${actual.byteLength} of ${expected.byteLength} bytes)`,
+      ).toBe(-1)
     }
 
     /** Writes on `a` (which nobody reads) until the sender stops; returns what was written. */

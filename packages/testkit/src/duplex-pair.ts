@@ -59,7 +59,8 @@ export function validateDuplexPairInit(init: DuplexPairInit): void {
   }
   const split = init.split
   if (split !== undefined && typeof split !== 'function') {
-    if (!Number.isSafeInteger(split) || split < 1) throw new RangeError(`split must be an integer >= 1, got ${split}`)
+    if (!Number.isSafeInteger(split) || split < 1)
+      throw new RangeError(`split must be an integer >= 1, got ${split}`)
   }
 }
 
@@ -141,7 +142,8 @@ export class MemoryStream extends ByteStreamBase {
 
   /**
    * Queue `bytes` for the peer as if this side had written them, after whatever is
-   * already queued, bypassing `write()` (works after `end()`, ignores backpressure).
+   * already queued, bypassing `write()` and its backpressure. Bytes injected after
+   * `end()` follow the EOF and are dropped by the peer, as a real stack would.
    */
   injectRaw(bytes: Uint8Array): void {
     if (this.closed) return
@@ -161,14 +163,16 @@ export class MemoryStream extends ByteStreamBase {
    * first byte ever sent) with `mask` as it passes to the peer: a corrupted byte.
    */
   corruptAt(offset: number, mask = 0x01): void {
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError('offset must be a non-negative integer')
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new RangeError('offset must be a non-negative integer')
     if (!Number.isInteger(mask) || mask < 1 || mask > 255) throw new RangeError('mask must be in 1..255')
     this.#corruptions.push({ offset, mask })
   }
 
   /** Reset the connection once this side has sent `bytes` bytes in total (at once if it already has). */
   resetAfter(bytes: number): void {
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError('bytes must be a non-negative integer')
+    if (!Number.isSafeInteger(bytes) || bytes < 0)
+      throw new RangeError('bytes must be a non-negative integer')
     this.#resetAt = bytes
     if (this.bytesSent >= bytes) this.reset()
   }
@@ -279,9 +283,12 @@ export class MemoryStream extends ByteStreamBase {
         continue
       }
       let chunk = entry.chunk
-      let take = chunk.byteLength
+      // Like a flow-control window: never more than the peer's read buffer has room
+      // for. A full peer restarts us through `_readMore` once its reader drained it.
+      const room = peer.readableHighWaterMark - peer.readableLength
+      if (room <= 0) break
+      let take = Math.min(chunk.byteLength, room, this.#resetAt - this.bytesSent)
       if (throttled) take = Math.min(take, Math.floor(this.#tokens))
-      take = Math.min(take, this.#resetAt - this.bytesSent)
       if (take <= 0) {
         if (this.bytesSent >= this.#resetAt) {
           this.reset()
@@ -344,16 +351,36 @@ const EMPTY_ENTRY: OutEntry = { chunk: new Uint8Array(0), due: 0 }
  * Two connected in-memory byte streams. `init` applies to both sides unless `initB`
  * gives side `b` its own (e.g. throttle one direction only).
  */
-export function duplexPair(init: DuplexPairInit = {}, initB: DuplexPairInit = init): [MemoryStream, MemoryStream] {
+export function duplexPair(
+  init: DuplexPairInit = {},
+  initB: DuplexPairInit = init,
+): [MemoryStream, MemoryStream] {
   const a = new MemoryStream('a', init)
   const b = new MemoryStream('b', initB)
   MemoryStream.connect(a, b)
   return [a, b]
 }
 
+/**
+ * A pair factory for `runByteStreamSuite`: a fresh `duplexPair(init, initB)` per test.
+ * `runByteStreamSuite('mine', duplexPairFactory({ split: 1 }))`
+ */
+export function duplexPairFactory(
+  init: DuplexPairInit = {},
+  initB: DuplexPairInit = init,
+): () => Promise<{ a: MemoryStream; b: MemoryStream }> {
+  validateDuplexPairInit(init)
+  validateDuplexPairInit(initB)
+  return async () => {
+    const [a, b] = duplexPair(init, initB)
+    return { a, b }
+  }
+}
+
 /** Deterministic pseudo-random bytes (xorshift32), for garbage and test data. */
 export function garbage(length: number, seed = 1): Uint8Array {
-  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError('length must be a non-negative integer')
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw new RangeError('length must be a non-negative integer')
   const out = new Uint8Array(length)
   let x = seed >>> 0 || 0x9e3779b9
   for (let i = 0; i < length; i++) {

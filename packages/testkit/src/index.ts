@@ -10,6 +10,7 @@ export {
   type DuplexPairInit,
   duplexPair,
   duplexPairDefaults,
+  duplexPairFactory,
   garbage,
   MemoryStream,
   validateDuplexPairInit,

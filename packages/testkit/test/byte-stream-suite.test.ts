@@ -1,10 +1,7 @@
-import { chainedPair, duplexPair, runByteStreamSuite } from '../src/index.js'
+import { chainedPair, duplexPair, duplexPairFactory, runByteStreamSuite } from '../src/index.js'
 
 // The compliance suite over every flavour of the in-memory pair.
-runByteStreamSuite('duplexPair', async () => {
-  const [a, b] = duplexPair()
-  return { a, b }
-})
+runByteStreamSuite('duplexPair', duplexPairFactory())
 
 runByteStreamSuite(
   'duplexPair, split into 1-byte chunks, small buffers',
@@ -34,15 +31,9 @@ runByteStreamSuite('duplexPair, random splits', async () => {
   return { a, b }
 })
 
-runByteStreamSuite('duplexPair with 2 ms latency', async () => {
-  const [a, b] = duplexPair({ latencyMs: 2 })
-  return { a, b }
-})
+runByteStreamSuite('duplexPair with 2 ms latency', duplexPairFactory({ latencyMs: 2 }))
 
-runByteStreamSuite('duplexPair throttled to 64 MB/s', async () => {
-  const [a, b] = duplexPair({ bytesPerSecond: 64_000_000 })
-  return { a, b }
-})
+runByteStreamSuite('duplexPair throttled to 64 MB/s', duplexPairFactory({ bytesPerSecond: 64_000_000 }))
 
 runByteStreamSuite('two pairs joined by a relay', async () => {
   const [a, b] = chainedPair({ split: 1000, writableHighWaterMark: 16 * 1024 })

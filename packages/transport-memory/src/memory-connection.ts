@@ -69,7 +69,9 @@ export class MemoryConnection extends ByteStreamBase implements RawConnection {
     // else is an abort, which the peer sees as a reset (like a TCP RST).
     if (!(this.#eofSent && this.#eofReceived) && !peer.closed) {
       queueMicrotask(() =>
-        peer.finish(new TransportError('TRANSPORT_CONNECTION_FAILED', peer.remoteAddr.toString(), 'connection reset')),
+        peer.finish(
+          new TransportError('TRANSPORT_CONNECTION_FAILED', peer.remoteAddr.toString(), 'connection reset'),
+        ),
       )
     }
   }

@@ -105,7 +105,8 @@ export class MemoryTransport implements Transport {
     throwIfAborted(options.signal)
     const addrString = addr.toString()
     const name = memoryName(addr)
-    if (name === undefined) throw new TransportError('TRANSPORT_ADDR_UNSUPPORTED', addrString, 'not a /memory address')
+    if (name === undefined)
+      throw new TransportError('TRANSPORT_ADDR_UNSUPPORTED', addrString, 'not a /memory address')
     const listener = this.#config.network.lookup(name)
     if (listener === undefined) {
       throw new TransportError('TRANSPORT_CONNECTION_REFUSED', addrString, 'nothing listens on this address')
@@ -122,7 +123,8 @@ export class MemoryTransport implements Transport {
     throwIfAborted(options.signal)
     const addrString = addr.toString()
     const name = memoryName(addr)
-    if (name === undefined) throw new TransportError('TRANSPORT_ADDR_UNSUPPORTED', addrString, 'not a /memory address')
+    if (name === undefined)
+      throw new TransportError('TRANSPORT_ADDR_UNSUPPORTED', addrString, 'not a /memory address')
     const listener = new MemoryListener(this.#config.network, name, events)
     if (!this.#config.network.register(name, listener)) {
       throw new TransportError('TRANSPORT_ADDR_IN_USE', addrString, 'address already in use')

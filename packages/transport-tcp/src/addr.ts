@@ -56,7 +56,11 @@ export function parseTcpAddr(addr: Multiaddr, allowDns: boolean): TcpAddress | u
  * The multiaddr of a socket endpoint as Node reports it. IPv4-mapped IPv6
  * addresses (`::ffff:1.2.3.4`, seen on dual-stack listeners) become `/ip4`.
  */
-export function toMultiaddr(address: string | undefined, port: number | undefined, family?: string): Multiaddr {
+export function toMultiaddr(
+  address: string | undefined,
+  port: number | undefined,
+  family?: string,
+): Multiaddr {
   if (address === undefined || port === undefined) return multiaddr('/ip4/0.0.0.0/tcp/0')
   if (address.startsWith('::ffff:') && address.includes('.')) {
     return multiaddr(`/ip4/${address.slice(7)}/tcp/${port}`)

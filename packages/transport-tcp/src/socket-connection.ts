@@ -45,7 +45,8 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
   constructor(socket: Socket, init: SocketConnectionInit = {}) {
     super(init)
     this.#socket = socket
-    this.remoteAddr = init.remoteAddr ?? toMultiaddr(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
+    this.remoteAddr =
+      init.remoteAddr ?? toMultiaddr(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
     this.localAddr = init.localAddr ?? toMultiaddr(socket.localAddress, socket.localPort, socket.remoteFamily)
 
     socket.on('data', (chunk: Buffer) => {

@@ -32,7 +32,9 @@ describe('tcp()', () => {
   it('dials a DNS name and reports the resolved IP as the remote address', async () => {
     const t = tcp()
     const inbound: RawConnection[] = []
-    const listener = await t.listen(multiaddr('/ip4/127.0.0.1/tcp/0'), { onConnection: (c) => inbound.push(c) })
+    const listener = await t.listen(multiaddr('/ip4/127.0.0.1/tcp/0'), {
+      onConnection: (c) => inbound.push(c),
+    })
     const port = listener.addr.getComponents()[1]!.value
     const conn = await t.dial(multiaddr(`/dns4/localhost/tcp/${port}`))
     expect(conn.remoteAddr.toString()).toBe(listener.addr.toString())

@@ -93,7 +93,8 @@ export class TcpTransport implements Transport {
     if (target === undefined) {
       throw new TransportError('TRANSPORT_ADDR_UNSUPPORTED', addrString, 'not a TCP address')
     }
-    if (target.port === 0) throw new TransportError('TRANSPORT_ADDR_UNSUPPORTED', addrString, 'cannot dial port 0')
+    if (target.port === 0)
+      throw new TransportError('TRANSPORT_ADDR_UNSUPPORTED', addrString, 'cannot dial port 0')
     const timeoutMs = options.timeoutMs ?? this.#config.dialTimeoutMs
     if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`)
     const socket = net.connect({
@@ -101,8 +102,9 @@ export class TcpTransport implements Transport {
       port: target.port,
       ...(target.family === 0 ? {} : { family: target.family }),
       allowHalfOpen: true,
+      // Passed on to the socket's stream.Duplex constructor; @types/node does not list it.
       writableHighWaterMark: this.#config.writableHighWaterMark,
-    })
+    } as net.NetConnectOpts)
     await awaitConnect(socket, addrString, timeoutMs, options.signal)
     return this.#wrap(socket)
   }
@@ -245,9 +247,14 @@ function awaitListening(
       reject(
         cause.code === 'EADDRINUSE'
           ? new TransportError('TRANSPORT_ADDR_IN_USE', addr, 'address already in use', { cause })
-          : new TransportError('TRANSPORT_LISTEN_FAILED', addr, `cannot listen: ${cause.code ?? cause.message}`, {
-              cause,
-            }),
+          : new TransportError(
+              'TRANSPORT_LISTEN_FAILED',
+              addr,
+              `cannot listen: ${cause.code ?? cause.message}`,
+              {
+                cause,
+              },
+            ),
       )
     }
     const onAbort = () => {
@@ -263,13 +270,23 @@ function awaitListening(
   })
 }
 
-const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'ENETDOWN'])
+const UNREACHABLE = new Set([
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'ENETDOWN',
+])
 
 function dialError(cause: NodeJS.ErrnoException, addr: string): TransportError {
   const code = cause.code ?? ''
-  if (code === 'ECONNREFUSED') return new TransportError('TRANSPORT_CONNECTION_REFUSED', addr, 'connection refused', { cause })
-  if (UNREACHABLE.has(code)) return new TransportError('TRANSPORT_UNREACHABLE', addr, `unreachable: ${code}`, { cause })
-  if (code === 'ETIMEDOUT') return new TransportError('TRANSPORT_DIAL_TIMEOUT', addr, 'dial timed out (OS)', { cause })
+  if (code === 'ECONNREFUSED')
+    return new TransportError('TRANSPORT_CONNECTION_REFUSED', addr, 'connection refused', { cause })
+  if (UNREACHABLE.has(code))
+    return new TransportError('TRANSPORT_UNREACHABLE', addr, `unreachable: ${code}`, { cause })
+  if (code === 'ETIMEDOUT')
+    return new TransportError('TRANSPORT_DIAL_TIMEOUT', addr, 'dial timed out (OS)', { cause })
   return new TransportError('TRANSPORT_DIAL_FAILED', addr, `dial failed: ${code || cause.message}`, { cause })
 }
 

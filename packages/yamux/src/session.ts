@@ -234,7 +234,7 @@ export class YamuxSession implements StreamMuxer {
    * ping. A ping unanswered within `pingTimeoutMs` fails the session.
    */
   ping(options: AbortOptions = {}): Promise<number> {
-    throwIfAborted(options.signal)
+    if (options.signal?.aborted === true) return Promise.reject(options.signal.reason)
     if (this.#state !== 'open') return Promise.reject(this.#closedError())
     const ping = this.#ping ?? this.#sendPing()
     let waiter: ActivePing['waiters'][number] | undefined
@@ -484,6 +484,23 @@ export class YamuxSession implements StreamMuxer {
     this.#scheduleFlush()
   }
 
+  /**
+   * A new outbound stream's bare SYN waits for a macrotask, so that data written
+   * right after `await newStream()` rides on the SYN frame (spec "Opening a stream").
+   */
+  #announce(stream: YamuxStream): void {
+    this.#announcing.push(stream)
+    if (this.#announceImmediate !== undefined) return
+    this.#announceImmediate = setImmediate(() => {
+      this.#announceImmediate = undefined
+      const list = this.#announcing
+      this.#announcing = []
+      for (const s of list) if (!s.closed) this.#markDirty(s)
+    })
+  }
+  #announcing: YamuxStream[] = []
+  #announceImmediate: ReturnType<typeof setImmediate> | undefined
+
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#flushing || this.#channelBlocked) return
     this.#flushScheduled = true
@@ -529,6 +546,10 @@ export class YamuxSession implements StreamMuxer {
         } else if (this.#dirtyHead > 1024 && this.#dirtyHead * 2 > this.#dirty.length) {
           this.#dirty = this.#dirty.slice(this.#dirtyHead)
           this.#dirtyHead = 0
+        }
+        if (this.#goAwayPending !== undefined && this.#dirtyHead === this.#dirty.length) {
+          batch.frame(FrameType.GoAway, 0, 0, this.#goAwayPending)
+          this.#goAwayPending = undefined
         }
         if (batch.frames === 0) break
         if (!this.#channel.write(batch.take())) {
@@ -579,8 +600,14 @@ export class YamuxSession implements StreamMuxer {
   #goAway(code: number): void {
     if (this.#localGoAway) return
     this.#localGoAway = true
-    this.#queueControl(FrameType.GoAway, 0, 0, code)
+    // Every SYN must precede the GoAway, so the remote knows which streams exist.
+    for (const s of this.#announcing) if (!s.closed) this.#markDirty(s)
+    this.#announcing = []
+    this.#goAwayPending = code
+    this.#scheduleFlush()
   }
+  /** GoAway code to send after the streams' frames of the next batch. */
+  #goAwayPending: number | undefined
 
   // ---- streams bookkeeping ----------------------------------------------------------
 
@@ -591,6 +618,7 @@ export class YamuxSession implements StreamMuxer {
       now: () => this.#clock.now(),
       rtt: () => this.#rtt,
       markDirty: (stream) => this.#markDirty(stream),
+      announce: (stream) => this.#announce(stream),
       sendReset: (id) => {
         if (this.#state !== 'closed') this.#queueControl(FrameType.WindowUpdate, Flag.RST, id, 0)
       },
@@ -705,11 +733,12 @@ export class YamuxSession implements StreamMuxer {
   /** A failure: GoAway(code) if given, every stream gets `err`, the channel is ended then destroyed. */
   #fail(err: Error, code: number | undefined): void {
     if (this.#state === 'closed') return
-    if (code !== undefined && !this.#localGoAway) {
+    if (code !== undefined && (!this.#localGoAway || this.#goAwayPending !== undefined)) {
       this.#localGoAway = true
       this.#control = [FrameType.GoAway, 0, 0, code]
       this.#controlHead = 0
     }
+    this.#goAwayPending = undefined
     this.#dirty = []
     this.#dirtyHead = 0
     this.#terminate(err)
@@ -756,6 +785,9 @@ export class YamuxSession implements StreamMuxer {
     if (this.#ackTimer !== undefined) clock.clearTimeout(this.#ackTimer)
     if (this.#closeTimer !== undefined) clock.clearTimeout(this.#closeTimer)
     this.#keepAliveTimer = this.#ackTimer = this.#closeTimer = undefined
+    if (this.#announceImmediate !== undefined) clearImmediate(this.#announceImmediate)
+    this.#announceImmediate = undefined
+    this.#announcing = []
     const closedErr = err ?? new YamuxError('YAMUX_SESSION_CLOSED', 'the session is closed')
     const ping = this.#ping
     this.#ping = undefined

@@ -36,6 +36,8 @@ export interface StreamHost {
   rtt(): number
   /** The stream has frames to emit: include it in the next transport write. */
   markDirty(stream: YamuxStream): void
+  /** A new outbound stream: send its SYN soon even if nothing is written. */
+  announce(stream: YamuxStream): void
   /** Queue a RST for a stream that is gone. */
   sendReset(streamId: number): void
   /** Our ACK went out (inbound) or theirs arrived (outbound). */
@@ -92,7 +94,7 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
     if (direction === 'outbound') {
       this.#state = 'syn-sent'
       this.#openFlags = Flag.SYN
-      host.markDirty(this)
+      host.announce(this)
     } else {
       this.#state = 'syn-received'
     }
@@ -224,7 +226,7 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
       }
     }
     const finNow = this.#finQueued && !this.#finSent && this.#sendQueued === 0
-    const grant = this.#grantDue() ? this.#takeGrant() : 0
+    const grant = this.#grantDue() ? this.#takeGrant(flags !== 0) : 0
     if (finNow || grant > 0 || flags !== 0) {
       // FIN rides on a window update, never on a Data frame with payload:
       // js-libp2p-yamux 8.0.1 handles FIN before the payload and drops it.
@@ -283,13 +285,14 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
    * 4 RTTs, the window is the bottleneck, so double it (up to the maximum) if the
    * memory account lets us reserve the growth.
    */
-  #takeGrant(): number {
+  #takeGrant(opening: boolean): number {
     const host = this.#host
     const now = host.now()
     const rtt = host.rtt()
     let delta = this.#ungranted
     const max = host.config.maxStreamWindowBytes
-    if (rtt > 0 && this.#recvWindow < max && now - this.#epochStart < rtt * 4) {
+    // Not on the SYN/ACK: the epoch has only just begun (as in go-yamux).
+    if (!opening && rtt > 0 && this.#recvWindow < max && now - this.#epochStart < rtt * 4) {
       const grow = Math.min(this.#recvWindow * 2, max) - this.#recvWindow
       if (host.memory === undefined || host.memory.reserveMemory(grow)) {
         this.#reserved += grow
