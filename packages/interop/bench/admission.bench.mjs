@@ -13,7 +13,7 @@
 //   cd packages/interface && npx tsup && cd ../gater && npx tsup && cd ../resource-scopes && npx tsup
 //   node --expose-gc packages/interop/bench/admission.bench.mjs     (or: pnpm bench admission)
 //
-// Env: N (connections per round, default 200000), RULES (deny CIDRs, default 50).
+// Env: N (connections per round, default 200000), RULES (deny CIDRs, default 50), ROUNDS (default 5).
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -32,7 +32,7 @@ const { IpNet } = await import(pathToFileURL(join(libp2pModules, '@chainsafe/net
 // The same inbound addresses for both: 4096 hosts over 16 /24s, each seen many times.
 const ADDRS = Array.from({ length: 4096 }, (_, i) => multiaddr(`/ip4/100.64.${i >> 8}.${i & 255}/tcp/4001`))
 const LOCAL = multiaddr('/ip4/10.0.0.1/tcp/4001')
-const denyCidrs = Array.from({ length: RULES }, (_, i) => `203.0.${i}.0/24`)
+const denyCidrs = Array.from({ length: RULES }, (_, i) => `172.${16 + (i >> 8)}.${i & 255}.0/24`)
 
 function jsLibp2pAdmission() {
   const deny = denyCidrs.map((c) => new IpNet(c))
@@ -91,11 +91,26 @@ function measure(fn, n) {
   return n / (ms / 1000)
 }
 
-const rows = []
-const js = measure(jsLibp2pAdmission(), N)
-const sy = measure(switchyardAdmission(), N)
-rows.push({ case: `inbound admission (${RULES} deny CIDRs)`, 'js-libp2p ops/s': Math.round(js), 'switchyard ops/s': Math.round(sy), 'switchyard / js': (sy / js).toFixed(2) })
-const st = measure(switchyardStreams(), N)
-rows.push({ case: 'stream scope open+protocol+4 KiB+done', 'js-libp2p ops/s': '—', 'switchyard ops/s': Math.round(st), 'switchyard / js': '—' })
-console.log(`N=${N} RULES=${RULES} node ${process.version}`)
+// The machine is shared: alternate the contenders over ROUNDS rounds and keep each one's best.
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
+const contenders = { js: jsLibp2pAdmission(), sy: switchyardAdmission(), st: switchyardStreams() }
+const best = { js: 0, sy: 0, st: 0 }
+for (let r = 0; r < ROUNDS; r++) {
+  for (const k of Object.keys(contenders)) best[k] = Math.max(best[k], measure(contenders[k], N))
+}
+const rows = [
+  {
+    case: `inbound admission (${RULES} deny CIDRs)`,
+    'js-libp2p ops/s': Math.round(best.js),
+    'switchyard ops/s': Math.round(best.sy),
+    'switchyard / js': (best.sy / best.js).toFixed(2),
+  },
+  {
+    case: 'stream scope open+protocol+4 KiB+done',
+    'js-libp2p ops/s': '—',
+    'switchyard ops/s': Math.round(best.st),
+    'switchyard / js': '—',
+  },
+]
+console.log(`N=${N} RULES=${RULES} ROUNDS=${ROUNDS} (best of) node ${process.version}`)
 console.table(rows)

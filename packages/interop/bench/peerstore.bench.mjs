@@ -80,7 +80,9 @@ const heapMB = () => {
   return process.memoryUsage().heapUsed / 2 ** 20
 }
 
-console.log(`peerstore: ${PEERS} peers x ${ADDRS} addresses (js-libp2p: ${JS_PEERS} peers); node ${process.version}`)
+console.log(
+  `peerstore: ${PEERS} peers x ${ADDRS} addresses (js-libp2p: ${JS_PEERS} peers); node ${process.version}`,
+)
 const ids = Array.from({ length: PEERS }, (_, i) => ourPeerId(i))
 const addrs = ids.map((_, i) => addrsOf(i))
 for (const list of addrs) for (const a of list) a.bytes // multiaddr encodes lazily: not the stores' cost
@@ -142,7 +144,8 @@ async function runJs() {
   r.heap = heapMB() - heap0
   let found = 0
   r.lookup = await ams(async () => {
-    for (let n = 0; n < JS_PEERS; n++) found += (await store.get(jsIds[(n * 7919) % JS_PEERS])).addresses.length
+    for (let n = 0; n < JS_PEERS; n++)
+      found += (await store.get(jsIds[(n * 7919) % JS_PEERS])).addresses.length
   })
   if (found !== JS_PEERS * ADDRS) throw new Error(`js-libp2p: lookup found ${found}`)
   r.update = await ams(async () => {
@@ -178,7 +181,8 @@ try {
 }
 results.push(await runJs())
 
-const rate = (r, k) => (r[k] === undefined ? '—' : `${Math.round((r.peers / r[k]) * 1000).toLocaleString('en')}/s`)
+const rate = (r, k) =>
+  r[k] === undefined ? '—' : `${Math.round((r.peers / r[k]) * 1000).toLocaleString('en')}/s`
 const rows = [
   ['insert (5 addrs, + flush)', 'insert'],
   ['lookup addrs (dial path)', 'lookup'],
@@ -193,8 +197,10 @@ console.log(
 console.log('|---|---:|---:|---:|---:|---:|')
 for (const [label, k] of rows) {
   const ratio = (r) =>
-    js[k] === undefined ? '—' : `${((js[k] / js.peers / (r[k] / r.peers)) || 0).toFixed(1)}x`
-  console.log(`| ${label} | ${rate(mem, k)} | ${rate(sql, k)} | ${rate(js, k)} | ${ratio(mem)} | ${ratio(sql)} |`)
+    js[k] === undefined ? '—' : `${(js[k] / js.peers / (r[k] / r.peers) || 0).toFixed(1)}x`
+  console.log(
+    `| ${label} | ${rate(mem, k)} | ${rate(sql, k)} | ${rate(js, k)} | ${ratio(mem)} | ${ratio(sql)} |`,
+  )
 }
 console.log('\n| totals | memory | sqlite | js-libp2p |')
 console.log('|---|---:|---:|---:|')
@@ -203,7 +209,9 @@ for (const [label, k] of [...rows, ['GC with nothing expired', 'gcIdle']]) {
   const f = (r) => (r[k] === undefined ? '—' : `${r[k].toFixed(0)} ms`)
   console.log(`| ${label} | ${f(mem)} | ${f(sql)} | ${f(js)} |`)
 }
-console.log(`| heap after insert | ${mem.heap.toFixed(0)} MB | ${sql.heap.toFixed(0)} MB | ${js.heap.toFixed(0)} MB |`)
+console.log(
+  `| heap after insert | ${mem.heap.toFixed(0)} MB | ${sql.heap.toFixed(0)} MB | ${js.heap.toFixed(0)} MB |`,
+)
 console.log(`| peers removed by GC | ${mem.removed} | ${sql.removed} | — |`)
 console.log(`| file size after GC | — | ${sql.fileMB.toFixed(1)} MB | — |`)
 console.log(`| reopen (load ${sql.reopened} peers) | — | ${sql.reopen.toFixed(0)} ms | — |`)

@@ -54,7 +54,10 @@ function pattern(n: number, seed: number): Uint8Array {
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), b) === 0
+  return (
+    a.byteLength === b.byteLength &&
+    Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), b) === 0
+  )
 }
 
 /** Echo `payload` over a new Switchyard stream, in 64 KiB writes. */
@@ -150,9 +153,13 @@ describe.each([
     expect(same(back.subarray(), big)).toBe(true)
     // Concurrent streams both ways.
     const results = await Promise.all([
-      ...Array.from({ length: 8 }, (_, i) => switchyardEcho(conn, pattern(20_000 + i, i)).then((r) => same(r, pattern(20_000 + i, i)))),
       ...Array.from({ length: 8 }, (_, i) =>
-        js.services.echo.echo(jsRemote, pattern(30_000 + i, i)).then((r) => same(r.subarray(), pattern(30_000 + i, i))),
+        switchyardEcho(conn, pattern(20_000 + i, i)).then((r) => same(r, pattern(20_000 + i, i))),
+      ),
+      ...Array.from({ length: 8 }, (_, i) =>
+        js.services.echo
+          .echo(jsRemote, pattern(30_000 + i, i))
+          .then((r) => same(r.subarray(), pattern(30_000 + i, i))),
       ),
     ])
     expect(results.every(Boolean)).toBe(true)

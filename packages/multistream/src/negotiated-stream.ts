@@ -14,7 +14,7 @@
  * underlying stream, received chunks are `push`ed through (pausing the underlying
  * stream when this one's buffer is full), and it closes when the underlying one does.
  */
-import { type ByteSink, type ByteStream, ByteStreamBase } from '@switchyard/interface'
+import { type ByteSink, type ByteStream, ByteStreamBase, StreamError } from '@switchyard/interface'
 
 // A first write up to this size is copied behind the header and proposal so the
 // three go out as one chunk (one packet); a larger one is written separately
@@ -77,7 +77,9 @@ export class NegotiatedStream extends ByteStreamBase {
 
   /** The negotiation failed (the underlying stream is already destroyed). */
   reject(err: unknown): void {
-    this.destroy(err instanceof Error ? err : new Error(String(err)))
+    this.destroy(
+      err instanceof Error ? err : new StreamError('STREAM_DESTROYED', 'negotiation aborted', { cause: err }),
+    )
   }
 
   protected _write(chunk: Uint8Array): boolean {

@@ -78,7 +78,10 @@ export abstract class Negotiation implements ByteSink {
         )
       }, this.#timeoutMs)
     }
-    this.#signal?.addEventListener('abort', this.#onAbort, { once: true })
+    if (this.#signal !== undefined) {
+      this.#onAbort = () => this.#aborted()
+      this.#signal.addEventListener('abort', this.#onAbort, { once: true })
+    }
     stream.setSink(this)
     if (stream.paused) stream.resume()
     if (first !== undefined) {
@@ -158,7 +161,10 @@ export abstract class Negotiation implements ByteSink {
       clearTimeout(this.#timer)
       this.#timer = undefined
     }
-    this.#signal?.removeEventListener('abort', this.#onAbort)
+    if (this.#onAbort !== undefined) {
+      this.#signal!.removeEventListener('abort', this.#onAbort)
+      this.#onAbort = undefined
+    }
     this.#offClose()
     this.#offClose = noop
   }
@@ -188,7 +194,10 @@ export abstract class Negotiation implements ByteSink {
     this.stream.write(bytes)
   }
 
-  #onAbort = (): void => {
+  // Created only when there is a signal: most negotiations have none.
+  #onAbort: (() => void) | undefined
+
+  #aborted(): void {
     const reason: unknown = this.#signal!.reason
     this.fail(
       reason instanceof Error

@@ -185,7 +185,9 @@ export function runTransportSuite(name: string, init: TransportSuiteInit): void 
       const t = init.createTransport()
       const err = await t.dial(init.unsupportedAddr).catch((e: unknown) => e)
       expect(SwitchyardError.is(err, 'TRANSPORT_ADDR_UNSUPPORTED')).toBe(true)
-      const err2 = await t.listen(init.unsupportedAddr, { onConnection: (c) => c.destroy() }).catch((e: unknown) => e)
+      const err2 = await t
+        .listen(init.unsupportedAddr, { onConnection: (c) => c.destroy() })
+        .catch((e: unknown) => e)
       expect(SwitchyardError.is(err2, 'TRANSPORT_ADDR_UNSUPPORTED')).toBe(true)
     })
 
@@ -195,9 +197,9 @@ export function runTransportSuite(name: string, init: TransportSuiteInit): void 
       const reason = new Error('stop')
       const signal = AbortSignal.abort(reason)
       await expect(t.dial(listener.addr, { signal })).rejects.toBe(reason)
-      await expect(t.listen(init.listenAddr(), { onConnection: (c) => c.destroy() }, { signal })).rejects.toBe(
-        reason,
-      )
+      await expect(
+        t.listen(init.listenAddr(), { onConnection: (c) => c.destroy() }, { signal }),
+      ).rejects.toBe(reason)
     })
   })
 }

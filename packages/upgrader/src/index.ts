@@ -4,4 +4,10 @@
  */
 export { UpgradeError, type UpgradeErrorCode, type UpgradeStep } from './errors.js'
 export { UpgradedConnection, type UpgradedConnectionInit } from './upgraded-connection.js'
-export { createUpgrader, defaults, type UpgradeOptions, type Upgrader, type UpgraderInit } from './upgrader.js'
+export {
+  createUpgrader,
+  defaults,
+  type UpgradeOptions,
+  type Upgrader,
+  type UpgraderInit,
+} from './upgrader.js'

@@ -105,7 +105,10 @@ export class UpgradedConnection implements Connection {
     this.#setState('open')
   }
 
-  async newStream(protocols: string | readonly string[], options: NewStreamOptions = {}): Promise<ProtocolStream> {
+  async newStream(
+    protocols: string | readonly string[],
+    options: NewStreamOptions = {},
+  ): Promise<ProtocolStream> {
     const list = typeof protocols === 'string' ? [protocols] : [...protocols]
     if (list.length === 0 || list.some((p) => typeof p !== 'string' || p.length === 0)) {
       throw new TypeError('newStream needs at least one non-empty protocol id')
@@ -189,7 +192,8 @@ export class UpgradedConnection implements Connection {
         if (current !== 'connecting') throw new Error(`cannot open a connection that is ${current}`)
         break
       case 'closing':
-        if (current !== 'open' && current !== 'connecting') throw new Error(`cannot close a connection that is ${current}`)
+        if (current !== 'open' && current !== 'connecting')
+          throw new Error(`cannot close a connection that is ${current}`)
         break
       case 'closed':
         break

@@ -1,9 +1,9 @@
 import {
   type ConnectionGater,
   deny,
+  type ProtocolStream,
   ResourceLimitError,
   type ResourceManager,
-  type ProtocolStream,
   readAll,
   SwitchyardError,
   writeAll,
@@ -36,7 +36,12 @@ describe('createUpgrader', () => {
     expect(() => createUpgrader({ localPeer: peerId, security: [], muxers: [] })).toThrow(TypeError)
     const noise = createNoise({ privateKey: generateKeyPair() })
     expect(() =>
-      createUpgrader({ localPeer: peerId, security: [noise], muxers: [{ protocol: '/x', createSession: vi.fn() }], upgradeTimeoutMs: 0 }),
+      createUpgrader({
+        localPeer: peerId,
+        security: [noise],
+        muxers: [{ protocol: '/x', createSession: vi.fn() }],
+        upgradeTimeoutMs: 0,
+      }),
     ).toThrow(RangeError)
   })
 })
@@ -111,6 +116,7 @@ describe('streams', () => {
     })
     const { a, out } = await connect(makeNode(), b)
     const s = await out.newStream('/see/1.0.0')
+    s.stream.end()
     await readAll(s.stream)
     expect(seen).toHaveLength(1)
     expect(seen[0]!.s.direction).toBe('inbound')
@@ -186,10 +192,13 @@ describe('checks', () => {
     ])
     expect(SwitchyardError.is(errB, 'UPGRADE_GATED')).toBe(true)
     expect((errB as { step: string }).step).toBe(point)
-    expect(SwitchyardError.is(errB) && SwitchyardError.is((errB as Error).cause, 'CONNECTION_GATED')).toBe(true)
+    expect(SwitchyardError.is(errB) && SwitchyardError.is((errB as Error).cause, 'CONNECTION_GATED')).toBe(
+      true,
+    )
     await new Promise<void>((r) => rawB.onceClosed(() => r()))
     // The dialer either failed or got a connection that the other side then closed.
-    if (!(errA instanceof Error)) await new Promise<void>((r) => (errA as { onceClosed(cb: () => void): void }).onceClosed(r))
+    if (!(errA instanceof Error))
+      await new Promise<void>((r) => (errA as { onceClosed(cb: () => void): void }).onceClosed(r))
   })
 
   it('the upgrade timeout fails with UPGRADE_TIMEOUT naming the step and releases the connection', async () => {
@@ -239,7 +248,14 @@ describe('resources', () => {
           direction,
           peer: undefined,
           closed: false,
-          stat: () => ({ memory: 0, fd: 0, connsInbound: 0, connsOutbound: 0, streamsInbound: 0, streamsOutbound: 0 }),
+          stat: () => ({
+            memory: 0,
+            fd: 0,
+            connsInbound: 0,
+            connsOutbound: 0,
+            streamsInbound: 0,
+            streamsOutbound: 0,
+          }),
           pressure: () => 0,
           reserveMemory() {},
           releaseMemory() {},
@@ -279,7 +295,10 @@ describe('resources', () => {
 
   it('opens a connection scope, moves it to the peer, accounts streams and closes it', async () => {
     const { manager, log } = fakeManager()
-    const { out } = await connect(makeNode({ resourceManager: manager }), makeNode({ handlers: { '/echo/1.0.0': echo } }))
+    const { out } = await connect(
+      makeNode({ resourceManager: manager }),
+      makeNode({ handlers: { '/echo/1.0.0': echo } }),
+    )
     const s = await out.newStream('/echo/1.0.0')
     const reply = readAll(s.stream)
     await writeAll(s.stream, [new Uint8Array([1])])
@@ -334,7 +353,6 @@ describe('closing', () => {
     expect(rawB.closed).toBe(true)
   })
 
-
   it('close() sends GoAway and closes both sides once streams are done', async () => {
     const { out, inb } = await connect()
     const s = await out.newStream('/echo/1.0.0')
@@ -363,4 +381,3 @@ describe('closing', () => {
     expect(remote).toBeInstanceOf(Error)
   })
 })
-

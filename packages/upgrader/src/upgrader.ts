@@ -12,8 +12,8 @@
 import {
   type AbortOptions,
   type ByteStream,
-  type ConnectionGater,
   ConnectionGatedError,
+  type ConnectionGater,
   type ConnectionResourceScope,
   type Direction,
   enforceGate,
@@ -21,8 +21,8 @@ import {
   type ProtocolLookup,
   type RawConnection,
   type ResourceManager,
-  type SecurityProtocol,
   type SecureResult,
+  type SecurityProtocol,
   type StreamMuxerFactory,
   SwitchyardError,
 } from '@switchyard/interface'
@@ -128,7 +128,11 @@ export function createUpgrader(init: UpgraderInit): Upgrader {
   // multistream-select must not run a timer of its own here: the upgrade deadline covers it.
   const negotiate = { timeoutMs: Number.POSITIVE_INFINITY }
 
-  async function upgrade(raw: RawConnection, direction: Direction, options: UpgradeOptions): Promise<UpgradedConnection> {
+  async function upgrade(
+    raw: RawConnection,
+    direction: Direction,
+    options: UpgradeOptions,
+  ): Promise<UpgradedConnection> {
     const outer = options.signal
     if (outer?.aborted === true) {
       raw.destroy()
@@ -170,13 +174,17 @@ export function createUpgrader(init: UpgraderInit): Upgrader {
 
     try {
       if (direction === 'inbound') {
-        gate('accept', () => gater?.interceptAccept?.({ remoteAddr: raw.remoteAddr, localAddr: raw.localAddr }))
+        gate('accept', () =>
+          gater?.interceptAccept?.({ remoteAddr: raw.remoteAddr, localAddr: raw.localAddr }),
+        )
       }
       if (scope === undefined && init.resourceManager !== undefined) {
         try {
           scope = init.resourceManager.openConnection(direction, raw.remoteAddr)
         } catch (cause) {
-          throw new UpgradeError('UPGRADE_RESOURCE_LIMIT', step, 'no resources for a new connection', { cause })
+          throw new UpgradeError('UPGRADE_RESOURCE_LIMIT', step, 'no resources for a new connection', {
+            cause,
+          })
         }
       }
 
@@ -193,7 +201,9 @@ export function createUpgrader(init: UpgraderInit): Upgrader {
       step = 'handshake'
       const secureOptions = {
         signal,
-        ...(options.remotePeer !== undefined && direction === 'outbound' ? { remotePeer: options.remotePeer } : {}),
+        ...(options.remotePeer !== undefined && direction === 'outbound'
+          ? { remotePeer: options.remotePeer }
+          : {}),
         ...(config.earlyMuxerNegotiation ? { muxers: muxerIds } : {}),
       }
       const secured: SecureResult =
@@ -205,7 +215,11 @@ export function createUpgrader(init: UpgraderInit): Upgrader {
 
       // Checks on the authenticated peer.
       step = 'secured'
-      if (direction === 'outbound' && options.remotePeer !== undefined && !options.remotePeer.equals(remotePeer)) {
+      if (
+        direction === 'outbound' &&
+        options.remotePeer !== undefined &&
+        !options.remotePeer.equals(remotePeer)
+      ) {
         throw new UpgradeError(
           'UPGRADE_UNEXPECTED_PEER',
           step,
@@ -213,16 +227,27 @@ export function createUpgrader(init: UpgraderInit): Upgrader {
         )
       }
       if (remotePeer.equals(init.localPeer)) {
-        throw new UpgradeError('UPGRADE_SELF_DIAL', step, `the remote is ourselves (${remotePeer.toString()})`)
+        throw new UpgradeError(
+          'UPGRADE_SELF_DIAL',
+          step,
+          `the remote is ourselves (${remotePeer.toString()})`,
+        )
       }
       gate('secured', () =>
-        gater?.interceptSecured?.({ remoteAddr: raw.remoteAddr, localAddr: raw.localAddr, remotePeer, direction }),
+        gater?.interceptSecured?.({
+          remoteAddr: raw.remoteAddr,
+          localAddr: raw.localAddr,
+          remotePeer,
+          direction,
+        }),
       )
       if (scope !== undefined) {
         try {
           scope.setPeer(remotePeer)
         } catch (cause) {
-          throw new UpgradeError('UPGRADE_RESOURCE_LIMIT', step, `no resources for peer ${remotePeer}`, { cause })
+          throw new UpgradeError('UPGRADE_RESOURCE_LIMIT', step, `no resources for peer ${remotePeer}`, {
+            cause,
+          })
         }
       }
 
@@ -288,7 +313,10 @@ export function createUpgrader(init: UpgraderInit): Upgrader {
 }
 
 /** Runs a gate hook; a denial (or a hook that throws) fails the step with `UPGRADE_GATED`. */
-function gate(point: 'accept' | 'secured' | 'upgraded', hook: () => ReturnType<NonNullable<ConnectionGater['interceptAccept']>> | undefined): void {
+function gate(
+  point: 'accept' | 'secured' | 'upgraded',
+  hook: () => ReturnType<NonNullable<ConnectionGater['interceptAccept']>> | undefined,
+): void {
   try {
     enforceGate(hook(), point)
   } catch (cause) {
