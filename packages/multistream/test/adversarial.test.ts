@@ -158,3 +158,29 @@ describe('endless na', () => {
     await expect(p).rejects.toMatchObject({ code: 'MULTISTREAM_TOO_MANY_MESSAGES' })
   })
 })
+
+describe('release on success', () => {
+  it.each<Role>(['select', 'handle'])('%s leaves no timer and no abort listener behind', async (role) => {
+    vi.useFakeTimers()
+    const [a, b] = duplexPair()
+    const { signal, listeners } = countedSignal()
+    const other = role === 'select' ? handle(b, ['/a']) : select(b, ['/a'])
+    const ours = negotiate(role, a, signal, ['/a'])
+    await Promise.all([ours, other])
+    expect(listeners()).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('lazy select releases its timer and listener once confirmed', async () => {
+    vi.useFakeTimers()
+    const [a, b] = duplexPair()
+    const { signal, listeners } = countedSignal()
+    const handling = handle(b, ['/a'])
+    const { stream } = await select(a, ['/a'], { lazy: true, signal })
+    stream.write(new Uint8Array([1]))
+    await handling
+    await vi.advanceTimersByTimeAsync(0)
+    expect(listeners()).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})

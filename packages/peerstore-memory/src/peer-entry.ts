@@ -6,7 +6,7 @@
  * Exported for persistence layers built on `MemoryPeerstore` (they read entries
  * to write them out and build them to load them back).
  */
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { type Multiaddr, multiaddr as parseMultiaddr } from '@multiformats/multiaddr'
 import type {
   AddressDialStats,
   AddressRecord,
@@ -44,20 +44,41 @@ export class DialStats implements AddressDialStats {
  */
 export const NO_DIALS: DialStats = Object.freeze(new DialStats()) as DialStats
 
-/** One address of a peer. `key` is the address bytes as a latin1 string (a cheap, exact map key). */
+/**
+ * One address of a peer. `key` is the address bytes as a latin1 string (a cheap,
+ * exact map key). The `Multiaddr` object is built from `bytes` on first access
+ * when the entry was loaded from storage: a reopened store with 100,000 peers
+ * does not build half a million objects it may never dial.
+ */
 export class AddrEntry implements AddressRecord {
+  #multiaddr: Multiaddr | undefined
+
   constructor(
-    readonly multiaddr: Multiaddr,
+    multiaddr: Multiaddr | undefined,
+    readonly bytes: Uint8Array,
     readonly key: string,
     public ttlMs: number,
     public expiresAt: number,
     public stats: DialStats = NO_DIALS,
-  ) {}
+  ) {
+    this.#multiaddr = multiaddr
+  }
+
+  get multiaddr(): Multiaddr {
+    if (this.#multiaddr === undefined) this.#multiaddr = parseMultiaddr(this.bytes)
+    return this.#multiaddr
+  }
 
   /** The address's own, mutable stats (allocated on first use). */
   dialStats(): DialStats {
     if (this.stats === NO_DIALS) this.stats = new DialStats()
     return this.stats
+  }
+
+  /** A copy with copied stats (for snapshots). */
+  copy(): AddrEntry {
+    const stats = this.stats === NO_DIALS ? NO_DIALS : this.stats.clone()
+    return new AddrEntry(this.#multiaddr, this.bytes, this.key, this.ttlMs, this.expiresAt, stats)
   }
 }
 
@@ -130,8 +151,7 @@ export class PeerEntry {
   snapshot(now: number): PeerRecord {
     const addresses: AddressRecord[] = []
     for (const a of this.addrs.values()) {
-      if (a.expiresAt > now)
-        addresses.push(new AddrEntry(a.multiaddr, a.key, a.ttlMs, a.expiresAt, a.stats.clone()))
+      if (a.expiresAt > now) addresses.push(a.copy())
     }
     const tags = new Map<string, TagRecord>()
     for (const [name, t] of this.tags)
