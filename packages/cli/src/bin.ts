@@ -3,9 +3,10 @@
  * The `switchyard` command. Exit codes: 0 success, 1 failure (one line on
  * stderr), 2 usage error.
  */
-import { parseCommand, USAGE, UsageError } from './args.js'
+import { parseCommand, USAGE } from './args.js'
 import { benchCommand, listenCommand, type Output, perfCommand, pingCommand } from './commands.js'
 import { runDemo } from './demo-run.js'
+import { describeFailure } from './failure.js'
 import { createTcpHost } from './tcp-host.js'
 
 const io: Output = {
@@ -52,13 +53,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`switchyard: ${err.message}\n${USAGE}\n`)
-      process.exitCode = 2
-      return
-    }
-    const e = err as Error & { code?: string }
-    process.stderr.write(`switchyard: ${e.code !== undefined ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`)
-    process.exitCode = 1
+    const failure = describeFailure(err)
+    process.stderr.write(`${failure.line}\n${failure.usage ? `${USAGE}\n` : ''}`)
+    process.exitCode = failure.exitCode
   },
 )

@@ -13,6 +13,7 @@ export {
   perfCommand,
   pingCommand,
 } from './commands.js'
+export { describeFailure, type Failure } from './failure.js'
 export type { Host, HostConnection } from './host.js'
 export { loadOrCreateKey } from './key-file.js'
 export { formatBytes, megabytesPerSecond, parseSize } from './sizes.js'

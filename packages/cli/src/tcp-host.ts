@@ -3,6 +3,7 @@
  * serving ping, echo and perf. A deliberately small coordinator: every dial is a
  * new connection, and it tracks what it owns so `close()` releases everything.
  */
+import { setMaxListeners } from 'node:events'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ECHO_PROTOCOL, handleEcho } from '@switchyard/echo'
 import type { AbortOptions, Connection, Listener, StreamHandler } from '@switchyard/interface'
@@ -39,7 +40,15 @@ export async function createTcpHost(init: TcpHostInit): Promise<Host> {
   const transport = tcp()
   const listeners: Listener[] = []
   const connections = new Set<Connection>()
+  // Aborted by close(): inbound upgrades still in their handshake stop there, so no
+  // connection finishes its upgrade after the host closed (one signal, many upgrades).
+  const closing = new AbortController()
+  setMaxListeners(Number.POSITIVE_INFINITY, closing.signal)
   const track = (conn: Connection) => {
+    if (closing.signal.aborted) {
+      conn.abort(new Error('the host is closed'))
+      throw closing.signal.reason
+    }
     connections.add(conn)
     conn.onceClosed(() => connections.delete(conn))
     return conn
@@ -55,7 +64,7 @@ export async function createTcpHost(init: TcpHostInit): Promise<Host> {
           multiaddr(addr),
           {
             onConnection(raw) {
-              upgrader.upgradeInbound(raw).then(track, () => {
+              upgrader.upgradeInbound(raw, { signal: closing.signal }).then(track, () => {
                 // The upgrader released the raw connection and named the failed step;
                 // an inbound peer that fails its upgrade is not our problem to report.
               })
@@ -92,6 +101,7 @@ export async function createTcpHost(init: TcpHostInit): Promise<Host> {
     },
 
     async close(options: AbortOptions = {}) {
+      if (!closing.signal.aborted) closing.abort(new Error('the host is closed'))
       await Promise.all(listeners.splice(0).map((l) => l.close(options)))
       await Promise.all([...connections].map((c) => c.close(options).catch(() => c.abort(new Error('closing')))))
     },

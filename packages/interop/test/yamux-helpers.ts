@@ -4,10 +4,11 @@
  * MultiaddrConnection over the socket.
  */
 import { once } from 'node:events'
-import { createServer, type Socket, connect } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { multiaddr } from '@multiformats/multiaddr'
+import type { StreamMuxer } from '@libp2p/interface'
 import { AbstractMultiaddrConnection } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 const noop = () => {}
@@ -57,7 +58,11 @@ class SocketMaConn extends AbstractMultiaddrConnection {
 }
 
 /** The js-libp2p-yamux muxer over `socket`. */
-export function jsMuxer(socket: Socket, direction: 'inbound' | 'outbound', init: Record<string, unknown> = {}) {
+export function jsMuxer(
+  socket: Socket,
+  direction: 'inbound' | 'outbound',
+  init: Record<string, unknown> = {},
+): { muxer: StreamMuxer; maConn: AbstractMultiaddrConnection } {
   const maConn = new SocketMaConn(socket, direction)
   const muxer = yamux({ enableKeepAlive: false, ...init })().createStreamMuxer(maConn as never)
   return { muxer, maConn }

@@ -106,7 +106,7 @@ export class MemoryPeerstore implements Peerstore {
       const ma = this.scratchAddrs[i] as Multiaddr
       const a = e.addrs.get(key)
       if (a === undefined) {
-        changed = this.insertAddr(e, new AddrEntry(ma, ma.bytes, key, ttlMs, expiresAt)) || changed
+        changed = this.insertAddr(e, new AddrEntry(ma, key, ttlMs, expiresAt)) || changed
         continue
       }
       // Never shorten: keep the longer TTL and the later expiry (go-libp2p pstoremem).
@@ -142,7 +142,7 @@ export class MemoryPeerstore implements Peerstore {
       const ma = this.scratchAddrs[i] as Multiaddr
       const a = e.addrs.get(key)
       if (a === undefined) {
-        this.insertAddr(e, new AddrEntry(ma, ma.bytes, key, ttlMs, expiresAt))
+        this.insertAddr(e, new AddrEntry(ma, key, ttlMs, expiresAt))
       } else {
         a.ttlMs = ttlMs
         a.expiresAt = expiresAt

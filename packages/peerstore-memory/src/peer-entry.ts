@@ -46,22 +46,30 @@ export const NO_DIALS: DialStats = Object.freeze(new DialStats()) as DialStats
 
 /**
  * One address of a peer. `key` is the address bytes as a latin1 string (a cheap,
- * exact map key). The `Multiaddr` object is built from `bytes` on first access
- * when the entry was loaded from storage: a reopened store with 100,000 peers
- * does not build half a million objects it may never dial.
+ * exact map key, and all an entry loaded from storage keeps): `bytes` and the
+ * `Multiaddr` object are built from it on first access, so a reopened store with
+ * 100,000 peers does not build half a million objects it may never dial.
  */
 export class AddrEntry implements AddressRecord {
   #multiaddr: Multiaddr | undefined
+  #bytes: Uint8Array | undefined
 
   constructor(
     multiaddr: Multiaddr | undefined,
-    readonly bytes: Uint8Array,
     readonly key: string,
     public ttlMs: number,
     public expiresAt: number,
     public stats: DialStats = NO_DIALS,
   ) {
     this.#multiaddr = multiaddr
+  }
+
+  /** The binary multiaddr (do not modify). */
+  get bytes(): Uint8Array {
+    if (this.#bytes === undefined) {
+      this.#bytes = this.#multiaddr?.bytes ?? Uint8Array.from(Buffer.from(this.key, 'latin1'))
+    }
+    return this.#bytes
   }
 
   get multiaddr(): Multiaddr {
@@ -78,7 +86,7 @@ export class AddrEntry implements AddressRecord {
   /** A copy with copied stats (for snapshots). */
   copy(): AddrEntry {
     const stats = this.stats === NO_DIALS ? NO_DIALS : this.stats.clone()
-    return new AddrEntry(this.#multiaddr, this.bytes, this.key, this.ttlMs, this.expiresAt, stats)
+    return new AddrEntry(this.#multiaddr, this.key, this.ttlMs, this.expiresAt, stats)
   }
 }
 

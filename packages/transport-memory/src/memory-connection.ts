@@ -98,6 +98,10 @@ export class MemoryConnection extends ByteStreamBase implements RawConnection {
       // Hand over no more than the reader can still buffer, as a TCP window would:
       // a huge write must not land whole in the buffer of a reader that does not read.
       const room = peer.readableHighWaterMark - peer.readableLength
+      if (room <= 0) {
+        peer.#receiveStopped = true
+        break
+      }
       if (chunk.byteLength > room) {
         out[this.#outHead] = chunk.subarray(room)
         chunk = chunk.subarray(0, room)

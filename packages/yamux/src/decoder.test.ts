@@ -44,27 +44,31 @@ function encode(f: { type: number; flags: number; streamId: number; payload: Uin
 describe('FrameDecoder', () => {
   it('decodes any frames fed in any chunk split', () => {
     fc.assert(
-      fc.property(fc.array(frameArb, { maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 50 })), (fs, cuts) => {
-        const wire = Buffer.concat(fs.map(encode))
-        const { frames, decoder } = collect()
-        let offset = 0
-        let i = 0
-        while (offset < wire.byteLength) {
-          const n = cuts.length > 0 ? cuts[i++ % cuts.length]! : wire.byteLength
-          decoder.push(wire.subarray(offset, offset + n))
-          offset += n
-        }
-        expect(frames).toHaveLength(fs.length)
-        fs.forEach((f, k) => {
-          const got = frames[k]!
-          expect(got.header.type).toBe(f.type)
-          expect(got.header.flags).toBe(f.flags)
-          expect(got.header.streamId).toBe(f.streamId)
-          if (f.type === FrameType.Data) expect(Buffer.from(got.payload).equals(f.payload)).toBe(true)
-          else expect(got.header.length).toBe(f.length)
-        })
-        expect(decoder.bufferedBytes).toBe(0)
-      }),
+      fc.property(
+        fc.array(frameArb, { maxLength: 20 }),
+        fc.array(fc.integer({ min: 1, max: 50 })),
+        (fs, cuts) => {
+          const wire = Buffer.concat(fs.map(encode))
+          const { frames, decoder } = collect()
+          let offset = 0
+          let i = 0
+          while (offset < wire.byteLength) {
+            const n = cuts.length > 0 ? cuts[i++ % cuts.length]! : wire.byteLength
+            decoder.push(wire.subarray(offset, offset + n))
+            offset += n
+          }
+          expect(frames).toHaveLength(fs.length)
+          fs.forEach((f, k) => {
+            const got = frames[k]!
+            expect(got.header.type).toBe(f.type)
+            expect(got.header.flags).toBe(f.flags)
+            expect(got.header.streamId).toBe(f.streamId)
+            if (f.type === FrameType.Data) expect(Buffer.from(got.payload).equals(f.payload)).toBe(true)
+            else expect(got.header.length).toBe(f.length)
+          })
+          expect(decoder.bufferedBytes).toBe(0)
+        },
+      ),
     )
   })
 

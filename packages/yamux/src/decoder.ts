@@ -9,7 +9,7 @@
  * buffered, and `onFrameEnd` after the last one (flags such as FIN apply there).
  */
 import { FrameType, HEADER_LENGTH } from './constants.js'
-import { type FrameHeader, decodeHeader } from './frame.js'
+import { decodeHeader, type FrameHeader } from './frame.js'
 
 /** Receives decoded frames. A method that throws stops the decoder for good; the error propagates from `push`. */
 export interface FrameSink {

@@ -40,7 +40,8 @@ export function encodeHeader(
 
 /** Reads a header from `bytes` at `offset` (12 bytes must be available). Validation is the caller's. */
 export function decodeHeader(bytes: Uint8Array, offset = 0): FrameHeader {
-  if (offset < 0 || offset + HEADER_LENGTH > bytes.byteLength) throw new RangeError('need 12 bytes for a header')
+  if (offset < 0 || offset + HEADER_LENGTH > bytes.byteLength)
+    throw new RangeError('need 12 bytes for a header')
   return {
     version: bytes[offset]!,
     type: bytes[offset + 1]!,
@@ -51,7 +52,13 @@ export function decodeHeader(bytes: Uint8Array, offset = 0): FrameHeader {
 }
 
 /** A freshly allocated 12-byte header (for tests and raw-frame tools). */
-export function headerBytes(type: number, flags: number, streamId: number, length: number, version = 0): Uint8Array {
+export function headerBytes(
+  type: number,
+  flags: number,
+  streamId: number,
+  length: number,
+  version = 0,
+): Uint8Array {
   const out = new Uint8Array(HEADER_LENGTH)
   encodeHeader(out, 0, type, flags, streamId, length, version)
   return out

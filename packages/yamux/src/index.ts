@@ -1,5 +1,5 @@
 export { type Clock, systemClock } from './clock.js'
-export { defaults, type YamuxConfig, type YamuxInit, validateInit } from './config.js'
+export { defaults, validateInit, type YamuxConfig, type YamuxInit } from './config.js'
 export {
   Flag,
   FrameType,

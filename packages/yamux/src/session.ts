@@ -25,11 +25,19 @@ import {
 } from '@switchyard/interface'
 import type { Clock } from './clock.js'
 import type { YamuxConfig } from './config.js'
-import { Flag, FrameType, GoAwayCode, HEADER_LENGTH, MAX_UINT32, YAMUX_PROTOCOL, YAMUX_VERSION } from './constants.js'
+import {
+  Flag,
+  FrameType,
+  GoAwayCode,
+  HEADER_LENGTH,
+  MAX_UINT32,
+  YAMUX_PROTOCOL,
+  YAMUX_VERSION,
+} from './constants.js'
 import { FrameDecoder } from './decoder.js'
 import { PROTOCOL_ERROR_CODES, YamuxError, type YamuxErrorCode } from './errors.js'
-import { FrameBatch } from './frame-batch.js'
 import type { FrameHeader } from './frame.js'
+import { FrameBatch } from './frame-batch.js'
 import { type StreamHost, YamuxStream } from './stream.js'
 
 /** Ids of closed streams remembered to tell "late frame" from "never opened". */
@@ -212,7 +220,10 @@ export class YamuxSession implements StreamMuxer {
       if (this.#outboundBacklog.size < this.#config.maxAckBacklog) break
       // Spec "ACK backlog": the remote has 256 of our streams unacknowledged.
       if (this.#config.ackBacklogFull === 'fail') {
-        throw new YamuxError('YAMUX_ACK_BACKLOG_FULL', 'the remote has not acknowledged enough of our streams')
+        throw new YamuxError(
+          'YAMUX_ACK_BACKLOG_FULL',
+          'the remote has not acknowledged enough of our streams',
+        )
       }
       await this.#wait(this.#backlogWaiters, options)
     }
@@ -271,7 +282,8 @@ export class YamuxSession implements StreamMuxer {
       try {
         if (this.#streams.size > 0) await this.#wait(this.#closeWaiters, options)
       } catch (err) {
-        if (options.signal?.aborted === true) this.abort(new YamuxError('YAMUX_SESSION_CLOSED', 'close aborted'))
+        if (options.signal?.aborted === true)
+          this.abort(new YamuxError('YAMUX_SESSION_CLOSED', 'close aborted'))
         throw err
       }
     }
@@ -345,7 +357,8 @@ export class YamuxSession implements StreamMuxer {
     }
     let stream = this.#streams.get(id)
     if ((h.flags & Flag.SYN) !== 0) {
-      if (stream !== undefined || this.#closedIds.has(id)) throw violation('YAMUX_DUPLICATE_SYN', `SYN for ${id}`)
+      if (stream !== undefined || this.#closedIds.has(id))
+        throw violation('YAMUX_DUPLICATE_SYN', `SYN for ${id}`)
       if (this.#isLocalId(id)) throw violation('YAMUX_INVALID_STREAM_ID', `remote SYN with our id ${id}`)
       stream = this.#acceptInbound(id)
       if (stream === undefined) return // rejected with RST: the rest of the frame is dropped
@@ -359,7 +372,8 @@ export class YamuxSession implements StreamMuxer {
     }
     if ((h.flags & Flag.ACK) !== 0) stream.onAck()
     if (isData) {
-      if (h.length > 0 && stream.remoteEnded) throw violation('YAMUX_STREAM_CLOSED', `data after FIN on ${id}`)
+      if (h.length > 0 && stream.remoteEnded)
+        throw violation('YAMUX_STREAM_CLOSED', `data after FIN on ${id}`)
       if (!stream.reserveReceive(h.length)) {
         throw violation('YAMUX_RECV_WINDOW_EXCEEDED', `${h.length} bytes beyond the window of stream ${id}`)
       }
@@ -436,7 +450,9 @@ export class YamuxSession implements StreamMuxer {
     this.#remoteGoAway = code
     this.#rejectBacklogWaiters()
     if (code !== GoAwayCode.Normal) {
-      const err = new YamuxError('YAMUX_REMOTE_GOAWAY', `the remote sent GoAway(${code})`, { goAwayCode: code })
+      const err = new YamuxError('YAMUX_REMOTE_GOAWAY', `the remote sent GoAway(${code})`, {
+        goAwayCode: code,
+      })
       this.#fail(err, undefined)
       return
     }
@@ -460,7 +476,9 @@ export class YamuxSession implements StreamMuxer {
       this.#terminate(undefined)
       return
     }
-    this.#terminate(new YamuxError('YAMUX_TRANSPORT_CLOSED', 'the channel closed under the session', { cause: err }))
+    this.#terminate(
+      new YamuxError('YAMUX_TRANSPORT_CLOSED', 'the channel closed under the session', { cause: err }),
+    )
   }
 
   // ---- outgoing ---------------------------------------------------------------------
@@ -673,7 +691,10 @@ export class YamuxSession implements StreamMuxer {
       throw new YamuxError('YAMUX_SESSION_CLOSED', 'the remote sent GoAway: no new streams')
     }
     if (this.#outbound >= this.#config.maxOutboundStreams) {
-      throw new YamuxError('YAMUX_TOO_MANY_STREAMS', `at most ${this.#config.maxOutboundStreams} outbound streams`)
+      throw new YamuxError(
+        'YAMUX_TOO_MANY_STREAMS',
+        `at most ${this.#config.maxOutboundStreams} outbound streams`,
+      )
     }
     if (this.#nextId > MAX_UINT32) throw new YamuxError('YAMUX_SESSION_CLOSED', 'stream ids exhausted')
   }

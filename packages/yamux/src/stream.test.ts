@@ -50,7 +50,10 @@ describe('YamuxStream flow control', () => {
   })
 
   it('auto-tunes: a window consumed within 4 RTTs doubles, up to the maximum', async () => {
-    const v = victim({ keepAliveIntervalMs: 60_000, maxStreamWindowBytes: 1024 * KiB }, { accept: (s) => reader(s) })
+    const v = victim(
+      { keepAliveIntervalMs: 60_000, maxStreamWindowBytes: 1024 * KiB },
+      { accept: (s) => reader(s) },
+    )
     await withRtt(v, 10)
     v.peer.data(Flag.SYN, 1, bytes(1)) // the ACK goes out with a 1-byte grant, no growth
     await tick()

@@ -10,7 +10,13 @@
  * Writing: `write()` queues chunks (no copy); the session pulls frames with
  * `emit()` when it builds a transport write, bounded by the send window.
  */
-import { ByteStreamBase, type Direction, type MemoryAccount, type MuxedStream, StreamError } from '@switchyard/interface'
+import {
+  ByteStreamBase,
+  type Direction,
+  type MemoryAccount,
+  type MuxedStream,
+  StreamError,
+} from '@switchyard/interface'
 import type { YamuxConfig } from './config.js'
 import { Flag, FrameType, HEADER_LENGTH, INITIAL_STREAM_WINDOW, MAX_UINT32 } from './constants.js'
 import type { FrameBatch } from './frame-batch.js'
@@ -148,7 +154,8 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
       }
     }
     this.#state = to
-    if ((from === 'syn-sent' || from === 'syn-received') && to === 'established') this.#host.acknowledged(this)
+    if ((from === 'syn-sent' || from === 'syn-received') && to === 'established')
+      this.#host.acknowledged(this)
   }
 
   // ---- called by the session (frames from the remote) --------------------------

@@ -3,7 +3,7 @@
  */
 import type { ByteStream, MuxerSessionInit, StreamMuxerFactory } from '@switchyard/interface'
 import { type Clock, systemClock } from './clock.js'
-import { type YamuxConfig, type YamuxInit, validateInit } from './config.js'
+import { validateInit, type YamuxConfig, type YamuxInit } from './config.js'
 import { YAMUX_PROTOCOL } from './constants.js'
 import { YamuxSession } from './session.js'
 

@@ -121,9 +121,12 @@ describe('adversarial: window', () => {
     let accepted_ = 0
     let writes = 0
     while (s.write(bytes(16 * 1024, writes++))) accepted_ += 16 * 1024
-    const writing = writeAll(s, (function* () {
-      for (let i = 0; i < 1000; i++) yield bytes(16 * 1024, i)
-    })())
+    const writing = writeAll(
+      s,
+      (function* () {
+        for (let i = 0; i < 1000; i++) yield bytes(16 * 1024, i)
+      })(),
+    )
     await tick(50)
     expect(server.stats.recvBufferedBytes).toBeLessThanOrEqual(INITIAL_STREAM_WINDOW)
     expect(client.stats.sendQueuedBytes).toBeLessThanOrEqual(256 * 1024 + 16 * 1024)
@@ -138,11 +141,19 @@ describe('adversarial: protocol violations end the session with GoAway(protocol 
     ['bad version', 'YAMUX_INVALID_VERSION', (send) => send(headerBytes(FrameType.Ping, Flag.SYN, 0, 1, 1))],
     ['unknown type', 'YAMUX_INVALID_FRAME_TYPE', (send) => send(headerBytes(7, 0, 0, 0))],
     ['data for a never-opened stream', 'YAMUX_UNKNOWN_STREAM', (send) => send(frame(0, 0, 9, 'x'))],
-    ['window update for a never-opened local id', 'YAMUX_UNKNOWN_STREAM', (send) => send(headerBytes(1, 0, 2, 5))],
+    [
+      'window update for a never-opened local id',
+      'YAMUX_UNKNOWN_STREAM',
+      (send) => send(headerBytes(1, 0, 2, 5)),
+    ],
     ['duplicate SYN', 'YAMUX_DUPLICATE_SYN', (send) => send(frame(0, Flag.SYN, 1, 'again'))],
     ['SYN with our parity', 'YAMUX_INVALID_STREAM_ID', (send) => send(headerBytes(1, Flag.SYN, 4, 0))],
     ['stream frame on stream 0', 'YAMUX_INVALID_STREAM_ID', (send) => send(frame(0, 0, 0, 'x'))],
-    ['data after FIN', 'YAMUX_STREAM_CLOSED', (send) => send(Buffer.concat([headerBytes(1, Flag.FIN, 1, 0), frame(0, 0, 1, 'x')]))],
+    [
+      'data after FIN',
+      'YAMUX_STREAM_CLOSED',
+      (send) => send(Buffer.concat([headerBytes(1, Flag.FIN, 1, 0), frame(0, 0, 1, 'x')])),
+    ],
     ['window overflow', 'YAMUX_WINDOW_OVERFLOW', (send) => send(headerBytes(1, 0, 1, 0xffff_ffff))],
     ['ping without SYN or ACK', 'YAMUX_INVALID_FLAGS', (send) => send(headerBytes(FrameType.Ping, 0, 0, 1))],
   ]

@@ -28,7 +28,8 @@ export class FakeClock implements Clock {
     const target = this.#now + ms
     for (;;) {
       let next: [number, { at: number; cb: () => void }] | undefined
-      for (const e of this.#timers) if (e[1].at <= target && (next === undefined || e[1].at < next[1].at)) next = e
+      for (const e of this.#timers)
+        if (e[1].at <= target && (next === undefined || e[1].at < next[1].at)) next = e
       if (next === undefined) break
       this.#timers.delete(next[0])
       this.#now = next[1].at
@@ -105,5 +106,7 @@ export function bytes(n: number, seed = 1): Uint8Array {
 
 /** Byte equality without vitest's slow element-wise diff. */
 export function same(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  )
 }

@@ -67,7 +67,12 @@ export interface Victim {
 /** A victim session (server by default, so the raw peer opens odd ids) and a raw peer. */
 export function victim(
   init: YamuxInit = {},
-  opts: { direction?: 'inbound' | 'outbound'; read?: boolean; pair?: DuplexPairInit; accept?: (s: MuxedStream) => void } = {},
+  opts: {
+    direction?: 'inbound' | 'outbound'
+    read?: boolean
+    pair?: DuplexPairInit
+    accept?: (s: MuxedStream) => void
+  } = {},
 ): Victim {
   const [a, b] = duplexPair(opts.pair ?? {})
   const clock = new FakeClock()

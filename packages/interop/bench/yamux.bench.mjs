@@ -1,0 +1,279 @@
+// `pnpm bench yamux`: @switchyard/yamux vs @chainsafe/libp2p-yamux 8.0.1, two
+// processes over TCP loopback, no security layer. The parent is the client; a
+// child process runs the server side of the same implementation.
+// Build first: (cd packages/yamux && npx tsup) (also interface, transport-tcp).
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
+import { connect, createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+if (typeof Promise.withResolvers !== 'function') {
+  Promise.withResolvers = function withResolvers() {
+    let resolve
+    let reject
+    const promise = new Promise((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    return { promise, resolve, reject }
+  }
+}
+
+const MiB = 1024 * 1024
+const CHUNK = 64 * 1024
+const SINK = 0x73 // 's': read to EOF, then reply one byte and end
+const ECHO = 0x65 // 'e': echo to EOF, then end
+
+// ---- Switchyard ------------------------------------------------------------------
+async function switchyard() {
+  const { createYamux } = await import('@switchyard/yamux')
+  const { socketToConnection } = await import('@switchyard/transport-tcp')
+  const { readAll } = await import('@switchyard/interface')
+  const factory = createYamux()
+  return {
+    serve(socket) {
+      factory.createSession(socketToConnection(socket), {
+        direction: 'inbound',
+        onStream(stream) {
+          let mode = 0
+          let total = 0
+          stream.setSink({
+            onData(chunk) {
+              if (mode === 0) {
+                mode = chunk[0]
+                chunk = chunk.subarray(1)
+                if (chunk.byteLength === 0) return
+              }
+              total += chunk.byteLength
+              if (mode === ECHO && !stream.write(chunk)) {
+                stream.pause()
+                stream.onceDrain(() => stream.resume())
+              }
+            },
+            onEnd() {
+              if (mode === SINK) stream.write(new Uint8Array([total & 0xff]))
+              stream.end()
+            },
+          })
+        },
+      })
+    },
+    client(socket) {
+      const session = factory.createSession(socketToConnection(socket), {
+        direction: 'outbound',
+        onStream() {},
+      })
+      return {
+        async send(bytes) {
+          const s = await session.newStream()
+          const chunk = new Uint8Array(CHUNK)
+          s.write(new Uint8Array([SINK]))
+          for (let sent = 0; sent < bytes; sent += CHUNK) {
+            if (!s.write(chunk.slice())) await new Promise((r) => s.onceDrain(r))
+          }
+          s.end()
+          await readAll(s)
+        },
+        async echo1() {
+          const s = await session.newStream()
+          s.write(new Uint8Array([ECHO, 1]))
+          s.end()
+          const got = await readAll(s)
+          if (got.byteLength !== 1) throw new Error('bad echo')
+        },
+        close: () => session.abort(new Error('done')),
+      }
+    },
+  }
+}
+
+// ---- js-libp2p-yamux ---------------------------------------------------------------
+async function jsLibp2p() {
+  const { yamux } = await import('@chainsafe/libp2p-yamux')
+  const { AbstractMultiaddrConnection } = await import('@libp2p/utils')
+  const { multiaddr } = await import('@multiformats/multiaddr')
+  const noop = () => {}
+  const log = Object.assign(() => {}, { enabled: false, trace: noop, error: noop })
+  log.newScope = () => log
+  class SocketMaConn extends AbstractMultiaddrConnection {
+    constructor(socket, direction) {
+      super({ log, direction, remoteAddr: multiaddr('/ip4/127.0.0.1/tcp/1') })
+      this.socket = socket
+      socket.on('data', (buf) => this.onData(buf))
+      socket.on('error', (err) => this.abort(err))
+      socket.once('close', () => this.onTransportClosed())
+      socket.on('drain', () => this.safeDispatchEvent('drain'))
+    }
+    sendData(data) {
+      let sentBytes = 0
+      let canSendMore = true
+      for (const buf of data) {
+        sentBytes += buf.byteLength
+        canSendMore = this.socket.write(buf)
+        if (!canSendMore) break
+      }
+      return { sentBytes, canSendMore }
+    }
+    async sendClose() {
+      this.socket.end()
+    }
+    sendReset() {
+      this.socket.destroy()
+    }
+    sendPause() {
+      this.socket.pause()
+    }
+    sendResume() {
+      this.socket.resume()
+    }
+  }
+  const factory = yamux()() // defaults: keepalive on (its RTT drives window auto-tuning), like ours
+  const readAll = async (stream) => {
+    const parts = []
+    for await (const c of stream) parts.push(c instanceof Uint8Array ? c : c.subarray())
+    return Buffer.concat(parts)
+  }
+  return {
+    serve(socket) {
+      const muxer = factory.createStreamMuxer(new SocketMaConn(socket, 'inbound'))
+      muxer.addEventListener('stream', (evt) => {
+        const stream = evt.detail
+        void (async () => {
+          let mode = 0
+          let total = 0
+          for await (let chunk of stream) {
+            if (!(chunk instanceof Uint8Array)) chunk = chunk.subarray()
+            if (mode === 0) {
+              mode = chunk[0]
+              chunk = chunk.subarray(1)
+              if (chunk.byteLength === 0) continue
+            }
+            total += chunk.byteLength
+            if (mode === ECHO && !stream.send(chunk)) await stream.onDrain()
+          }
+          if (mode === SINK) stream.send(new Uint8Array([total & 0xff]))
+          await stream.close()
+        })().catch(() => {})
+      })
+    },
+    client(socket) {
+      const muxer = factory.createStreamMuxer(new SocketMaConn(socket, 'outbound'))
+      return {
+        async send(bytes) {
+          const s = await muxer.createStream()
+          const reading = readAll(s)
+          const chunk = new Uint8Array(CHUNK)
+          s.send(new Uint8Array([SINK]))
+          for (let sent = 0; sent < bytes; sent += CHUNK) {
+            if (!s.send(chunk.slice())) await s.onDrain()
+          }
+          await s.close()
+          await reading
+        },
+        async echo1() {
+          const s = await muxer.createStream()
+          const reading = readAll(s)
+          s.send(new Uint8Array([ECHO, 1]))
+          await s.close()
+          const got = await reading
+          if (got.byteLength !== 1) throw new Error('bad echo')
+        },
+        close: () => muxer.abort(new Error('done')),
+      }
+    },
+  }
+}
+
+const impls = { switchyard, 'js-libp2p-yamux': jsLibp2p }
+
+async function run(name, scenario) {
+  const child = fork(fileURLToPath(import.meta.url), ['server', name], { stdio: 'inherit' })
+  const [{ port }] = await once(child, 'message')
+  const impl = await impls[name]()
+  const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true, noDelay: true })
+  await once(socket, 'connect')
+  const client = impl.client(socket)
+  try {
+    return await scenario(client)
+  } finally {
+    client.close()
+    socket.destroy()
+    child.disconnect()
+    await once(child, 'exit')
+  }
+}
+
+async function timed(fn) {
+  const t0 = performance.now()
+  await fn()
+  return (performance.now() - t0) / 1000
+}
+
+const scenarios = [
+  {
+    name: '1 stream, MB/s',
+    run: async (c) => {
+      const bytes = 256 * MiB
+      await c.send(16 * MiB) // warm up
+      return bytes / MiB / (await timed(() => c.send(bytes)))
+    },
+  },
+  {
+    name: '8 streams, MB/s',
+    run: async (c) => {
+      const per = 32 * MiB
+      await c.send(8 * MiB)
+      return (8 * per) / MiB / (await timed(() => Promise.all(Array.from({ length: 8 }, () => c.send(per)))))
+    },
+  },
+  {
+    name: 'open + 1-byte echo, sequential, /s',
+    run: async (c) => {
+      const n = 2000
+      for (let i = 0; i < 100; i++) await c.echo1()
+      return (
+        n /
+        (await timed(async () => {
+          for (let i = 0; i < n; i++) await c.echo1()
+        }))
+      )
+    },
+  },
+  {
+    name: 'open + 1-byte echo, 64 in flight, /s',
+    run: async (c) => {
+      const n = 10_000
+      let next = 0
+      const worker = async () => {
+        while (next++ < n) await c.echo1()
+      }
+      return n / (await timed(() => Promise.all(Array.from({ length: 64 }, worker))))
+    },
+  },
+]
+
+async function main() {
+  const rows = []
+  for (const s of scenarios) {
+    const js = await run('js-libp2p-yamux', s.run)
+    const ours = await run('switchyard', s.run)
+    rows.push({
+      scenario: s.name,
+      'js-libp2p-yamux': js.toFixed(1),
+      switchyard: ours.toFixed(1),
+      ratio: `${(ours / js).toFixed(2)}×`,
+    })
+  }
+  console.log(`node ${process.version}, TCP loopback, no security, two processes`)
+  console.table(rows)
+}
+
+// ---- child: server ------------------------------------------------------------------
+if (process.argv[2] === 'server') {
+  const impl = await impls[process.argv[3]]()
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => impl.serve(socket))
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }))
+  process.on('disconnect', () => process.exit(0))
+} else {
+  await main()
+}
