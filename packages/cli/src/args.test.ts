@@ -3,14 +3,20 @@ import { parseCommand, UsageError } from './args.js'
 
 describe('parseCommand', () => {
   it('listen with defaults and repeated --listen', () => {
-    expect(parseCommand(['listen'])).toEqual({ name: 'listen', listen: ['/ip4/127.0.0.1/tcp/0'], key: undefined })
-    expect(parseCommand(['listen', '--listen', '/ip4/0.0.0.0/tcp/1', '--listen', '/ip6/::/tcp/2', '--key', 'k'])).toEqual(
-      { name: 'listen', listen: ['/ip4/0.0.0.0/tcp/1', '/ip6/::/tcp/2'], key: 'k' },
-    )
+    expect(parseCommand(['listen'])).toEqual({
+      name: 'listen',
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      key: undefined,
+    })
+    expect(
+      parseCommand(['listen', '--listen', '/ip4/0.0.0.0/tcp/1', '--listen', '/ip6/::/tcp/2', '--key', 'k']),
+    ).toEqual({ name: 'listen', listen: ['/ip4/0.0.0.0/tcp/1', '/ip6/::/tcp/2'], key: 'k' })
   })
 
   it('perf sizes', () => {
-    expect(parseCommand(['perf', '/ip4/1.2.3.4/tcp/1/p2p/x', '--upload', '1MiB', '--download', '20MB'])).toMatchObject({
+    expect(
+      parseCommand(['perf', '/ip4/1.2.3.4/tcp/1/p2p/x', '--upload', '1MiB', '--download', '20MB']),
+    ).toMatchObject({
       upload: 1024 * 1024,
       download: 20_000_000,
       streams: 1,

@@ -37,7 +37,11 @@ export function parseCommand(argv: readonly string[]): Command {
     case '-h':
       return { name: 'help' }
     case 'listen': {
-      const { values } = parse(rest, { listen: { type: 'string', multiple: true }, key: { type: 'string' } }, 0)
+      const { values } = parse(
+        rest,
+        { listen: { type: 'string', multiple: true }, key: { type: 'string' } },
+        0,
+      )
       return {
         name,
         listen: (values.listen as string[] | undefined) ?? ['/ip4/127.0.0.1/tcp/0'],
@@ -46,7 +50,11 @@ export function parseCommand(argv: readonly string[]): Command {
     }
     case 'ping': {
       const { values, positionals } = parse(rest, { count: { type: 'string' } }, 1)
-      return { name, addr: positionals[0]!, count: positiveInt(values.count as string | undefined, 'count', 5) }
+      return {
+        name,
+        addr: positionals[0]!,
+        count: positiveInt(values.count as string | undefined, 'count', 5),
+      }
     }
     case 'perf': {
       const { values, positionals } = parse(
@@ -74,7 +82,9 @@ export function parseCommand(argv: readonly string[]): Command {
         { tests: { type: 'string' }, json: { type: 'boolean' }, scale: { type: 'string' } },
         1,
       )
-      const tests = ((values.tests as string | undefined) ?? BENCH_TESTS.join(',')).split(',').map((t) => t.trim())
+      const tests = ((values.tests as string | undefined) ?? BENCH_TESTS.join(','))
+        .split(',')
+        .map((t) => t.trim())
       for (const t of tests) {
         if (!(BENCH_TESTS as readonly string[]).includes(t)) {
           throw new UsageError(`unknown bench test "${t}" (known: ${BENCH_TESTS.join(', ')})`)
@@ -116,7 +126,8 @@ function parse(args: string[], options: Options, positionalCount: number) {
 function positiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${value}"`)
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a positive integer, got "${value}"`)
   return n
 }
 

@@ -1,6 +1,6 @@
 /** The `switchyard` commands, each a function of parsed arguments and a host. */
 import { ECHO_PROTOCOL } from '@switchyard/echo'
-import { readAll } from '@switchyard/interface'
+import { type ByteStream, readAll } from '@switchyard/interface'
 import { PERF_PROTOCOL, type PerfResult, runPerf } from '@switchyard/perf'
 import { PING_PROTOCOL, Pinger } from '@switchyard/ping'
 import type { BenchTest } from './args.js'
@@ -45,7 +45,8 @@ export interface PingSummary {
 export async function pingCommand(host: Host, addr: string, count: number, io: Output): Promise<PingSummary> {
   const conn = await host.dial(addr)
   try {
-    const pinger = new Pinger(await conn.newStream(PING_PROTOCOL))
+    const stream = await conn.newStream(PING_PROTOCOL)
+    const pinger = new Pinger(stream)
     const rttsMs: number[] = []
     for (let i = 0; i < count; i++) {
       const rtt = await pinger.ping()
@@ -53,6 +54,8 @@ export async function pingCommand(host: Host, addr: string, count: number, io: O
       io.out(`pong from ${conn.remotePeer}: seq=${i} time=${rtt.toFixed(3)} ms`)
     }
     pinger.close()
+    // Let the listener end its side too, so the stream finishes before the connection closes.
+    await closedWithin(stream, 1000)
     const sorted = [...rttsMs].sort((a, b) => a - b)
     io.out(
       `${count} pings: min ${sorted[0]!.toFixed(3)} ms, median ${median(sorted).toFixed(3)} ms, max ${sorted.at(-1)!.toFixed(3)} ms`,
@@ -127,7 +130,8 @@ async function runPerfStreams(
   if (opts.json) io.out(JSON.stringify(summary))
   else {
     if (opts.upload > 0) io.out(`upload   ${formatBytes(summary.uploadBytes)} at ${summary.uploadMBps} MB/s`)
-    if (opts.download > 0) io.out(`download ${formatBytes(summary.downloadBytes)} at ${summary.downloadMBps} MB/s`)
+    if (opts.download > 0)
+      io.out(`download ${formatBytes(summary.downloadBytes)} at ${summary.downloadMBps} MB/s`)
   }
   return summary
 }
@@ -216,8 +220,16 @@ export async function benchCommand(
           break
         }
         case 'perf': {
-          const down = await runPerfStreams(conn, { upload: 0, download: sizes.perfBytes, streams: 1, json: true }, quiet)
-          const up = await runPerfStreams(conn, { upload: sizes.perfBytes, download: 0, streams: 1, json: true }, quiet)
+          const down = await runPerfStreams(
+            conn,
+            { upload: 0, download: sizes.perfBytes, streams: 1, json: true },
+            quiet,
+          )
+          const up = await runPerfStreams(
+            conn,
+            { upload: sizes.perfBytes, download: 0, streams: 1, json: true },
+            quiet,
+          )
           const multi = await runPerfStreams(
             conn,
             { upload: 0, download: sizes.perfStreamBytes, streams: sizes.perfStreams, json: true },
@@ -260,6 +272,17 @@ export async function benchCommand(
   if (opts.json) io.out(JSON.stringify(report))
   else io.out(JSON.stringify(report, null, 2))
   return report
+}
+
+/** Resolves when `stream` has closed, or after `ms` (whichever is first); never rejects. */
+function closedWithin(stream: ByteStream, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    stream.onceClosed(() => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
 }
 
 async function echoOneByte(conn: HostConnection): Promise<void> {

@@ -25,7 +25,11 @@ export async function runDemo(io: Output): Promise<void> {
       io.out('ping:')
       const { rttsMs } = await pingCommand(host, addr, 5, { out: (l) => io.out(`  ${l}`), err: io.err })
       io.out(`\nperf: download ${DOWNLOAD / 1024 ** 2} MiB, then upload ${UPLOAD / 1024 ** 2} MiB`)
-      const down = await perfCommand(host, { addr, upload: 0, download: DOWNLOAD, streams: 1, json: false }, io)
+      const down = await perfCommand(
+        host,
+        { addr, upload: 0, download: DOWNLOAD, streams: 1, json: false },
+        io,
+      )
       const up = await perfCommand(host, { addr, upload: UPLOAD, download: 0, streams: 1, json: false }, io)
       const sorted = [...rttsMs].sort((a, b) => a - b)
       io.out('\nsummary:')

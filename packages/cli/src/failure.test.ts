@@ -21,14 +21,21 @@ describe('describeFailure', () => {
     })
     const missingAddr = describeFailure(usageErrorOf(['ping']))
     expect(missingAddr).toMatchObject({ exitCode: 2, usage: true, line: 'switchyard: missing MULTIADDR' })
-    expect(describeFailure(usageErrorOf(['bench', '/ip4/1.2.3.4/tcp/1/p2p/x', '--tests', 'nope']))).toMatchObject({
+    expect(
+      describeFailure(usageErrorOf(['bench', '/ip4/1.2.3.4/tcp/1/p2p/x', '--tests', 'nope'])),
+    ).toMatchObject({
       exitCode: 2,
     })
-    expect(describeFailure(usageErrorOf(['frobnicate'])).line).toBe('switchyard: unknown command "frobnicate"')
+    expect(describeFailure(usageErrorOf(['frobnicate'])).line).toBe(
+      'switchyard: unknown command "frobnicate"',
+    )
   })
 
   it('names the string code of a library error', () => {
-    const err = new SwitchyardError('TRANSPORT_CONNECTION_REFUSED', 'connection refused (/ip4/127.0.0.1/tcp/1)')
+    const err = new SwitchyardError(
+      'TRANSPORT_CONNECTION_REFUSED',
+      'connection refused (/ip4/127.0.0.1/tcp/1)',
+    )
     expect(describeFailure(err)).toEqual({
       exitCode: 1,
       line: 'switchyard: TRANSPORT_CONNECTION_REFUSED: connection refused (/ip4/127.0.0.1/tcp/1)',
@@ -37,7 +44,9 @@ describe('describeFailure', () => {
   })
 
   it('prints errors without a code as their message', () => {
-    expect(describeFailure(new TypeError('the address must end with /p2p/<peer id>: /ip4/1.2.3.4/tcp/1'))).toEqual({
+    expect(
+      describeFailure(new TypeError('the address must end with /p2p/<peer id>: /ip4/1.2.3.4/tcp/1')),
+    ).toEqual({
       exitCode: 1,
       line: 'switchyard: the address must end with /p2p/<peer id>: /ip4/1.2.3.4/tcp/1',
       usage: false,

@@ -15,7 +15,8 @@ export interface Failure {
 }
 
 export function describeFailure(err: unknown): Failure {
-  if (err instanceof UsageError) return { exitCode: 2, line: `switchyard: ${oneLine(err.message)}`, usage: true }
+  if (err instanceof UsageError)
+    return { exitCode: 2, line: `switchyard: ${oneLine(err.message)}`, usage: true }
   let text: string
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code

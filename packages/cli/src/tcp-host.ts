@@ -103,7 +103,9 @@ export async function createTcpHost(init: TcpHostInit): Promise<Host> {
     async close(options: AbortOptions = {}) {
       if (!closing.signal.aborted) closing.abort(new Error('the host is closed'))
       await Promise.all(listeners.splice(0).map((l) => l.close(options)))
-      await Promise.all([...connections].map((c) => c.close(options).catch(() => c.abort(new Error('closing')))))
+      await Promise.all(
+        [...connections].map((c) => c.close(options).catch(() => c.abort(new Error('closing')))),
+      )
     },
   }
 }

@@ -97,7 +97,8 @@ describe('switchyard listen / ping / perf / bench', () => {
     expect(rttsMs).toHaveLength(3)
     expect(rttsMs.every((t) => t >= 0)).toBe(true)
     expect(io.lines).toHaveLength(4)
-    for (let i = 0; i < 3; i++) expect(io.lines[i]).toMatch(new RegExp(`^pong from ${server.peerId}: seq=${i} time=`))
+    for (let i = 0; i < 3; i++)
+      expect(io.lines[i]).toMatch(new RegExp(`^pong from ${server.peerId}: seq=${i} time=`))
     expect(io.lines[3]).toMatch(/^3 pings: min [\d.]+ ms, median [\d.]+ ms, max [\d.]+ ms$/)
   })
 
@@ -159,7 +160,9 @@ describe('switchyard listen / ping / perf / bench', () => {
 
   it('fails with a one-line error: unreachable address', async () => {
     const port = await closedPort()
-    const f = await failureOf(pingCommand(client, `/ip4/127.0.0.1/tcp/${port}/p2p/${server.peerId}`, 1, capture()))
+    const f = await failureOf(
+      pingCommand(client, `/ip4/127.0.0.1/tcp/${port}/p2p/${server.peerId}`, 1, capture()),
+    )
     expect(SwitchyardError.is(f.err)).toBe(true)
     expect(f.exitCode).toBe(1)
     expect(f.line).toMatch(/^switchyard: [A-Z_]+: /)
@@ -174,10 +177,14 @@ describe('switchyard listen / ping / perf / bench', () => {
     const port = addr.split('/')[4]
     const noPeer = await failureOf(pingCommand(client, `/ip4/127.0.0.1/tcp/${port}`, 1, capture()))
     expect(noPeer.err).toBeInstanceOf(TypeError)
-    expect(noPeer.line).toBe(`switchyard: the address must end with /p2p/<peer id>: /ip4/127.0.0.1/tcp/${port}`)
+    expect(noPeer.line).toBe(
+      `switchyard: the address must end with /p2p/<peer id>: /ip4/127.0.0.1/tcp/${port}`,
+    )
 
     // The listener proves a different identity than the one asked for.
-    const wrong = await failureOf(pingCommand(client, addr.replace(server.peerId, client.peerId), 1, capture()))
+    const wrong = await failureOf(
+      pingCommand(client, addr.replace(server.peerId, client.peerId), 1, capture()),
+    )
     expect(SwitchyardError.is(wrong.err)).toBe(true)
     expect(wrong.line).toMatch(/^switchyard: [A-Z_]+: /)
   })

@@ -39,7 +39,9 @@ export function validateBackoffInit(init: BackoffInit = {}): Required<BackoffIni
     }
   }
   if (!Number.isFinite(config.multiplier) || config.multiplier < 1) {
-    throw new RangeError(`BackoffInit.multiplier must be a finite number >= 1, got ${String(config.multiplier)}`)
+    throw new RangeError(
+      `BackoffInit.multiplier must be a finite number >= 1, got ${String(config.multiplier)}`,
+    )
   }
   if (!Number.isInteger(config.maxPeers) || config.maxPeers < 1) {
     throw new RangeError(`BackoffInit.maxPeers must be an integer >= 1, got ${String(config.maxPeers)}`)

@@ -3,7 +3,7 @@ import { SwitchyardError } from '@switchyard/interface'
 import { describe, expect, it } from 'vitest'
 import { FakeTransport, type Script } from '../test/fake-transport.js'
 import { DialWorker } from './dial-worker.js'
-import { DialError } from './errors.js'
+import type { DialError } from './errors.js'
 import { DialLimiter } from './limiter.js'
 import { ManualClock } from './manual-clock.js'
 
@@ -11,7 +11,11 @@ const A = '/ip4/1.0.0.1/tcp/1'
 const B = '/ip4/1.0.0.2/tcp/1'
 const C = '/ip4/1.0.0.3/tcp/1'
 
-function setup(scripts: Record<string, Script>, schedule: [string, number][], opts: { maxParallel?: number; limit?: number } = {}) {
+function setup(
+  scripts: Record<string, Script>,
+  schedule: [string, number][],
+  opts: { maxParallel?: number; limit?: number } = {},
+) {
   const clock = new ManualClock()
   const fake = new FakeTransport(clock, scripts)
   const outcomes: [string, boolean][] = []
@@ -34,7 +38,11 @@ describe('DialWorker', () => {
   it('staggers attempts by their schedule and the first success wins', async () => {
     const { clock, fake, worker, outcomes } = setup(
       { [A]: { kind: 'hang' }, [B]: { kind: 'ok', afterMs: 100 }, [C]: { kind: 'ok', afterMs: 10 } },
-      [[A, 0], [B, 250], [C, 500]],
+      [
+        [A, 0],
+        [B, 250],
+        [C, 500],
+      ],
     )
     const result = worker.start()
     await clock.advanceAsync(1000)
@@ -53,7 +61,11 @@ describe('DialWorker', () => {
   it('a failure starts the next attempt at once and moves the schedule forward', async () => {
     const { clock, fake, worker } = setup(
       { [A]: { kind: 'fail', afterMs: 10 }, [B]: { kind: 'hang' }, [C]: { kind: 'ok', afterMs: 0 } },
-      [[A, 0], [B, 250], [C, 500]],
+      [
+        [A, 0],
+        [B, 250],
+        [C, 500],
+      ],
     )
     const result = worker.start()
     await clock.advanceAsync(1000)
@@ -70,7 +82,10 @@ describe('DialWorker', () => {
   it('fails with every address cause when all fail', async () => {
     const { clock, worker, outcomes } = setup(
       { [A]: { kind: 'fail', afterMs: 5 }, [B]: { kind: 'fail', afterMs: 5 } },
-      [[A, 0], [B, 250]],
+      [
+        [A, 0],
+        [B, 250],
+      ],
     )
     const result = worker.start()
     await clock.advanceAsync(1000)
@@ -96,7 +111,10 @@ describe('DialWorker', () => {
   it('closes a connection an attempt produced after it lost (no leak)', async () => {
     const { clock, fake, worker } = setup(
       { [A]: { kind: 'ok-ignoring-abort', afterMs: 400 }, [B]: { kind: 'ok', afterMs: 10 } },
-      [[A, 0], [B, 250]],
+      [
+        [A, 0],
+        [B, 250],
+      ],
     )
     const result = worker.start()
     await clock.advanceAsync(1000)
@@ -111,7 +129,10 @@ describe('DialWorker', () => {
   it('cancel() aborts every attempt, rejects with the reason, and closes late successes', async () => {
     const { clock, fake, worker, outcomes } = setup(
       { [A]: { kind: 'ok-ignoring-abort', afterMs: 300 }, [B]: { kind: 'hang' } },
-      [[A, 0], [B, 250]],
+      [
+        [A, 0],
+        [B, 250],
+      ],
     )
     const result = worker.start()
     await clock.advanceAsync(260)
@@ -126,13 +147,33 @@ describe('DialWorker', () => {
   })
 
   it('honours maxParallel and the global limiter', async () => {
-    const scripts = { [A]: { kind: 'fail', afterMs: 100 }, [B]: { kind: 'fail', afterMs: 100 }, [C]: { kind: 'ok', afterMs: 100 } } as const
-    const { clock, fake, worker } = setup(scripts, [[A, 0], [B, 0], [C, 0]], { maxParallel: 1 })
+    const scripts = {
+      [A]: { kind: 'fail', afterMs: 100 },
+      [B]: { kind: 'fail', afterMs: 100 },
+      [C]: { kind: 'ok', afterMs: 100 },
+    } as const
+    const { clock, fake, worker } = setup(
+      scripts,
+      [
+        [A, 0],
+        [B, 0],
+        [C, 0],
+      ],
+      { maxParallel: 1 },
+    )
     const result = worker.start()
     await clock.advanceAsync(1000)
     expect((await result).addr.toString()).toBe(C)
     expect(fake.maxInFlight).toBe(1)
-    const g = setup(scripts, [[A, 0], [B, 0], [C, 0]], { limit: 2 })
+    const g = setup(
+      scripts,
+      [
+        [A, 0],
+        [B, 0],
+        [C, 0],
+      ],
+      { limit: 2 },
+    )
     const r2 = g.worker.start()
     await g.clock.advanceAsync(1000)
     await r2

@@ -160,7 +160,9 @@ export class DialWorker<C> {
     try {
       release = await limiter.acquire(priority, signal)
       timer = clock.setTimeout(() => {
-        controller.abort(new DialError('DIAL_ADDRESS_TIMEOUT', `dial attempt timed out after ${addressTimeoutMs} ms`))
+        controller.abort(
+          new DialError('DIAL_ADDRESS_TIMEOUT', `dial attempt timed out after ${addressTimeoutMs} ms`),
+        )
       }, addressTimeoutMs)
       conn = await dialAddress(addr, { signal })
       ok = true

@@ -61,7 +61,9 @@ describe('Dialer', () => {
 
   it('all deduplicated callers get the same error', async () => {
     const { clock, dialer } = setup({ [A]: { kind: 'fail', afterMs: 50 } })
-    const callers = Array.from({ length: 10 }, () => dialer.dial({ peer, addrs: ma(A) }).catch((e: unknown) => e))
+    const callers = Array.from({ length: 10 }, () =>
+      dialer.dial({ peer, addrs: ma(A) }).catch((e: unknown) => e),
+    )
     await clock.advanceAsync(100)
     const errors = await Promise.all(callers)
     expect(new Set(errors).size).toBe(1)
@@ -110,7 +112,10 @@ describe('Dialer', () => {
   })
 
   it('skips an address in backoff and dials the others', async () => {
-    const { clock, fake, dialer } = setup({ [A]: { kind: 'fail', afterMs: 0 }, [B]: { kind: 'ok', afterMs: 0 } })
+    const { clock, fake, dialer } = setup({
+      [A]: { kind: 'fail', afterMs: 0 },
+      [B]: { kind: 'ok', afterMs: 0 },
+    })
     const p1 = dialer.dial({ peer, addrs: ma(A, B) })
     await clock.advanceAsync(500)
     expect((await p1).addr).toBe(B)
@@ -127,7 +132,9 @@ describe('Dialer', () => {
       {
         listenAddresses: () => ma('/ip4/1.0.0.9/tcp/1'),
         canDial: (a) => !a.toString().includes('/udp/'),
-        gater: { interceptAddrDial: (_p, a) => (a.toString().includes('1.0.0.8') ? deny('banned') : { allow: true }) },
+        gater: {
+          interceptAddrDial: (_p, a) => (a.toString().includes('1.0.0.8') ? deny('banned') : { allow: true }),
+        },
       },
     )
     const candidates = [
@@ -150,10 +157,14 @@ describe('Dialer', () => {
 
   it('applies the gater peer hook and refuses to dial ourselves', async () => {
     const gated = setup({}, { gater: { interceptPeerDial: () => deny('no') } })
-    await expect(gated.dialer.dial({ peer, addrs: ma(A) })).rejects.toMatchObject({ code: 'CONNECTION_GATED' })
+    await expect(gated.dialer.dial({ peer, addrs: ma(A) })).rejects.toMatchObject({
+      code: 'CONNECTION_GATED',
+    })
     const self = setup({}, { localPeer: peer })
     await expect(self.dialer.dial({ peer, addrs: ma(A) })).rejects.toMatchObject({ code: 'DIAL_SELF' })
-    await expect(self.dialer.dial({ peer: fakePeerId(3) })).rejects.toMatchObject({ code: 'DIAL_NO_ADDRESSES' })
+    await expect(self.dialer.dial({ peer: fakePeerId(3) })).rejects.toMatchObject({
+      code: 'DIAL_NO_ADDRESSES',
+    })
   })
 
   it('times out the whole dial with the causes so far, and backs off', async () => {
@@ -189,7 +200,9 @@ describe('Dialer', () => {
     expect(fake.conns).toHaveLength(1)
     expect(fake.open).toEqual([])
     expect(dialer.backoffUntil(peer)).toBeUndefined()
-    await expect(dialer.dial({ peer }, { signal: AbortSignal.abort(new Error('pre')) })).rejects.toThrow('pre')
+    await expect(dialer.dial({ peer }, { signal: AbortSignal.abort(new Error('pre')) })).rejects.toThrow(
+      'pre',
+    )
   })
 
   it('close() cancels dials in progress and refuses new ones', async () => {
@@ -212,7 +225,10 @@ describe('Dialer', () => {
   })
 
   it('skips a black-holed class except for probes, and can be turned off', async () => {
-    const scripts: Record<string, Script> = { [V6]: { kind: 'fail', afterMs: 0 }, [A]: { kind: 'ok', afterMs: 0 } }
+    const scripts: Record<string, Script> = {
+      [V6]: { kind: 'fail', afterMs: 0 },
+      [A]: { kind: 'ok', afterMs: 0 },
+    }
     const { clock, fake, dialer } = setup(scripts, {
       blackHole: { windowSize: 3, minSuccesses: 1, probeInterval: 2 },
       backoff: { baseMs: 0 },

@@ -122,7 +122,8 @@ function validate<C>(init: DialerInit<C>): Numbers {
       throw new RangeError(`DialerInit.${key} must be a finite number > 0, got ${String(config[key])}`)
     }
   }
-  if (!Number.isFinite(config.defaultPriority)) throw new RangeError('DialerInit.defaultPriority must be finite')
+  if (!Number.isFinite(config.defaultPriority))
+    throw new RangeError('DialerInit.defaultPriority must be finite')
   return config
 }
 
@@ -180,7 +181,8 @@ export class Dialer<C> {
       // Seed 002 "Dial Flow" 1: an existing connection is returned as is.
       const existing = this.#init.existingConnection?.(peer)
       if (existing !== undefined) return existing
-      if (this.#init.localPeer?.equals(peer) === true) throw new DialError('DIAL_SELF', 'cannot dial ourselves')
+      if (this.#init.localPeer?.equals(peer) === true)
+        throw new DialError('DIAL_SELF', 'cannot dial ourselves')
       key = `p:${peer.toString()}`
       // Step 3: backoff. Step 4: gating.
       if (options.force !== true) {
@@ -194,7 +196,11 @@ export class Dialer<C> {
         .sort()
         .join(' ')}`
     }
-    return this.#dedupe.join(key, () => this.#start(key, peer, addrs, priority, options.force === true), options.signal)
+    return this.#dedupe.join(
+      key,
+      () => this.#start(key, peer, addrs, priority, options.force === true),
+      options.signal,
+    )
   }
 
   /** Forgets the backoff of `peer` (peer-level and per address). */
@@ -287,7 +293,12 @@ export class Dialer<C> {
   }
 
   /** Resolves and filters the addresses of one dial; throws when none is left. */
-  #candidates(key: string, peer: PeerId | undefined, explicit: readonly Multiaddr[], force: boolean): RankCandidate[] {
+  #candidates(
+    key: string,
+    peer: PeerId | undefined,
+    explicit: readonly Multiaddr[],
+    force: boolean,
+  ): RankCandidate[] {
     const init = this.#init
     const byAddr = new Map<string, RankCandidate>()
     for (const a of explicit) byAddr.set(a.toString(), { multiaddr: a })
@@ -329,12 +340,14 @@ export class Dialer<C> {
         const set = new Set(blocked)
         dialable = dialable.filter((c) => !set.has(c.multiaddr))
         blackHoled = blocked.length
-        for (const a of blocked) dropped.add(a, new DialError('DIAL_BLACK_HOLED', 'address class is a black hole'))
+        for (const a of blocked)
+          dropped.add(a, new DialError('DIAL_BLACK_HOLED', 'address class is a black hole'))
       }
     }
     if (dialable.length > 0) return dialable
     if (blackHoled > 0) throw dropped.toError('DIAL_BLACK_HOLED', 'every remaining address is black-holed')
-    if (backedOff !== undefined) throw new DialBackoffError(backedOff, `every address of ${String(peer ?? 'the target')}`)
+    if (backedOff !== undefined)
+      throw new DialBackoffError(backedOff, `every address of ${String(peer ?? 'the target')}`)
     throw dropped.toError('DIAL_NO_ADDRESSES', 'no dialable address')
   }
 

@@ -76,7 +76,9 @@ function summarize(errors: readonly AddressError[], omitted: number): string {
 function describe(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code
-    return typeof code === 'string' && !cause.message.includes(code) ? `${code} ${cause.message}` : cause.message
+    return typeof code === 'string' && !cause.message.includes(code)
+      ? `${code} ${cause.message}`
+      : cause.message
   }
   return String(cause)
 }

@@ -59,7 +59,9 @@ export class DialLimiter {
       return Promise.resolve(this.#releaser())
     }
     if (this.#waiting >= this.#maxQueue) {
-      return Promise.reject(new DialError('DIAL_QUEUE_FULL', `dial queue is full (${this.#maxQueue} waiting)`))
+      return Promise.reject(
+        new DialError('DIAL_QUEUE_FULL', `dial queue is full (${this.#maxQueue} waiting)`),
+      )
     }
     return new Promise<Release>((resolve, reject) => {
       const onAbort = () => {

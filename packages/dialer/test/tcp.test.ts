@@ -7,7 +7,7 @@
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Listener, RawConnection } from '@switchyard/interface'
-import { fakePeerId, whenClosed } from '@switchyard/testkit'
+import { fakePeerId } from '@switchyard/testkit'
 import { tcp } from '@switchyard/transport-tcp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDialer } from '../src/dialer.js'
@@ -52,6 +52,14 @@ function dialAndUpgrade(addr: Multiaddr, { signal }: { signal: AbortSignal }): P
   )
 }
 
+/** Resolves once the remote end closed: EOF, or the stream closed (a reset). */
+function remoteClosed(conn: RawConnection): Promise<void> {
+  return new Promise((resolve) => {
+    conn.setSink({ onData: () => {}, onEnd: () => resolve() })
+    conn.onceClosed(() => resolve())
+  })
+}
+
 describe('dialer over TCP', () => {
   it('connects through the good address despite a silent listener and a closed port, closing the loser', async () => {
     const accepted: { which: string; conn: RawConnection }[] = []
@@ -62,11 +70,14 @@ describe('dialer over TCP', () => {
       accepted.push({ which: 'good', conn })
       conn.write(new Uint8Array([1]))
     })
-    const gone = await transport.listen(multiaddr('/ip4/127.0.0.1/tcp/0'), { onConnection: (c) => c.destroy() })
+    const gone = await transport.listen(multiaddr('/ip4/127.0.0.1/tcp/0'), {
+      onConnection: (c) => c.destroy(),
+    })
     const closedAddr = gone.addr
     await gone.close()
 
     const outbound: RawConnection[] = []
+    const records: [string, boolean, string | undefined][] = []
     const dialer = createDialer<RawConnection>({
       dialAddress: (addr, opts) =>
         dialAndUpgrade(addr, opts).then((c) => {
@@ -75,6 +86,7 @@ describe('dialer over TCP', () => {
         }),
       closeConnection: (conn) => conn.destroy(),
       canDial: (addr) => transport.canDial(addr),
+      recordDial: (_peer, addr, o) => records.push([addr.toString(), o.ok, o.ok ? undefined : o.code]),
     })
     cleanup.push(() => dialer.close())
 
@@ -84,11 +96,17 @@ describe('dialer over TCP', () => {
     cleanup.push(() => conn.destroy())
     expect(conn.remoteAddr.toString()).toBe(good.addr.toString())
     expect(outbound).toEqual([conn])
+    // The closed port was tried and refused; the silent listener was cancelled, not failed.
+    expect(records).toEqual([
+      [closedAddr.toString(), false, 'TRANSPORT_CONNECTION_REFUSED'],
+      [good.addr.toString(), true, undefined],
+    ])
 
-    // The silent listener's connection was given up on: its socket is closed at both ends.
+    // The silent listener's connection was given up on: the client closed its socket, so the
+    // server side sees EOF (or a reset).
     const silentConns = accepted.filter((a) => a.which === 'silent')
     expect(silentConns).toHaveLength(1)
-    await whenClosed(silentConns[0]?.conn as RawConnection)
+    await remoteClosed(silentConns[0]?.conn as RawConnection)
     expect(dialer.pendingAttempts).toEqual({ active: 0, queued: 0 })
     for (const a of accepted) cleanup.push(() => a.conn.destroy())
   })

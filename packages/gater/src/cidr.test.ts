@@ -7,8 +7,12 @@ const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) 
 const v6 = fc.ipV6()
 const anyIp = fc.oneof(v4, v6)
 const block = fc.oneof(
-  fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([a, n]) => ({ text: `${a}/${n}`, addr: a, n, family: 'ipv4' as const })),
-  fc.tuple(v6, fc.integer({ min: 0, max: 128 })).map(([a, n]) => ({ text: `${a}/${n}`, addr: a, n, family: 'ipv6' as const })),
+  fc
+    .tuple(v4, fc.integer({ min: 0, max: 32 }))
+    .map(([a, n]) => ({ text: `${a}/${n}`, addr: a, n, family: 'ipv4' as const })),
+  fc
+    .tuple(v6, fc.integer({ min: 0, max: 128 }))
+    .map(([a, n]) => ({ text: `${a}/${n}`, addr: a, n, family: 'ipv6' as const })),
 )
 const familyOf = (ip: string) => (isIP(ip) === 4 ? 'ipv4' : 'ipv6')
 
@@ -17,7 +21,9 @@ describe('cidr', () => {
     expect(Array.from(ipToBytes('1.2.3.4'))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 1, 2, 3, 4])
     expect(Array.from(ipToBytes('::ffff:1.2.3.4'))).toEqual(Array.from(ipToBytes('1.2.3.4')))
     expect(Array.from(ipToBytes('::ffff:102:304'))).toEqual(Array.from(ipToBytes('1.2.3.4')))
-    expect(Array.from(ipToBytes('2001:db8::1'))).toEqual([0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    expect(Array.from(ipToBytes('2001:db8::1'))).toEqual([
+      0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    ])
     expect(Array.from(ipToBytes('::'))).toEqual(new Array(16).fill(0))
   })
 

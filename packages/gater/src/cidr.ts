@@ -98,9 +98,14 @@ export function parseCidrBlock(text: string): CidrBlock {
   network.set(bytes.subarray(0, full))
   if ((bits & 7) !== 0) network[full] = bytes[full]! & (0xff << (8 - (bits & 7)))
   // A v4-mapped IPv6 block of /96 or longer is shown as the IPv4 block it is.
-  const mapped = bits >= 96 && network.subarray(0, 10).every((b) => b === 0) && network[10] === 0xff && network[11] === 0xff
+  const mapped =
+    bits >= 96 &&
+    network.subarray(0, 10).every((b) => b === 0) &&
+    network[10] === 0xff &&
+    network[11] === 0xff
   let shown: string
-  if (version === 4 || mapped) shown = `${network[12]}.${network[13]}.${network[14]}.${network[15]}/${bits - 96}`
+  if (version === 4 || mapped)
+    shown = `${network[12]}.${network[13]}.${network[14]}.${network[15]}/${bits - 96}`
   else {
     const hex: string[] = []
     for (let i = 0; i < 16; i += 2) hex.push(((network[i]! << 8) | network[i + 1]!).toString(16))
@@ -144,7 +149,10 @@ export class CidrTable<V> {
    * The entries containing `bytes`, most specific first, until `accept` returns true
    * for one (which is returned). `accept` may delete entries (expired ones).
    */
-  find(bytes: Uint8Array, accept: (block: CidrBlock, value: V) => boolean): { block: CidrBlock; value: V } | undefined {
+  find(
+    bytes: Uint8Array,
+    accept: (block: CidrBlock, value: V) => boolean,
+  ): { block: CidrBlock; value: V } | undefined {
     for (const bits of [...this.#lengths]) {
       const e = this.#byKey.get(maskedKey(bytes, bits))
       if (e !== undefined && accept(e.block, e.value)) return e

@@ -6,7 +6,10 @@ import { RuleGater } from './rule-gater.js'
 describe('enforceGate with a RuleGater (how the switch uses a gater)', () => {
   it('throws a typed ConnectionGatedError naming the gate and reason', () => {
     const g = new RuleGater({ rules: { denyCidrs: ['192.0.2.0/24'] } })
-    const addrs = { remoteAddr: multiaddr('/ip4/192.0.2.1/tcp/1'), localAddr: multiaddr('/ip4/127.0.0.1/tcp/2') }
+    const addrs = {
+      remoteAddr: multiaddr('/ip4/192.0.2.1/tcp/1'),
+      localAddr: multiaddr('/ip4/127.0.0.1/tcp/2'),
+    }
     let err: unknown
     try {
       enforceGate(g.interceptAccept(addrs), 'accept')

@@ -215,5 +215,11 @@ describe('RuleGater', () => {
     expect(() => g.banPeer(alice, 0)).toThrow(RangeError)
     expect(() => g.banPeer(alice, Number.NaN)).toThrow(RangeError)
     expect(g.rules()).toEqual([])
+    // @ts-expect-error a string, not an array
+    expect(() => new RuleGater({ rules: { denyPeers: 'alice' } })).toThrow(
+      /"denyPeers" must be an array of strings/,
+    )
+    // @ts-expect-error a typo
+    expect(() => new RuleGater({ rules: { denyPeer: ['alice'] } })).toThrow(/unknown key "denyPeer"/)
   })
 })

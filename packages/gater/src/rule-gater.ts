@@ -120,6 +120,14 @@ export class RuleGater implements ConnectionGater {
     this.#peers = new ExpiringMap(this.#clock)
     this.#addrs = new ExpiringMap(this.#clock)
     const r = init.rules ?? {}
+    for (const [k, v] of Object.entries(r)) {
+      if (!['allowPeers', 'denyPeers', 'allowCidrs', 'denyCidrs', 'allowAddrs', 'denyAddrs'].includes(k)) {
+        throw new TypeError(`RuleGater rules: unknown key "${k}"`)
+      }
+      if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) {
+        throw new TypeError(`RuleGater rules: "${k}" must be an array of strings`)
+      }
+    }
     for (const p of r.allowPeers ?? []) this.allowPeer(p)
     for (const p of r.denyPeers ?? []) this.denyPeer(p)
     for (const c of r.allowCidrs ?? []) this.allowCidr(c)

@@ -163,13 +163,21 @@ export class ResourceLimitError extends SwitchyardError<ResourceErrorCode> {
 
   constructor(
     code: ResourceErrorCode,
-    init: { scope: string; resource: ResourceKind | 'rate'; current: number; requested: number; limit: number },
+    init: {
+      scope: string
+      resource: ResourceKind | 'rate'
+      current: number
+      requested: number
+      limit: number
+    },
   ) {
     super(
       code,
       code === 'RESOURCE_SCOPE_CLOSED'
         ? `resource scope ${init.scope} is closed`
-        : `${init.scope}: cannot reserve ${init.requested} ${init.resource} (using ${init.current} of ${init.limit})`,
+        : code === 'RESOURCE_RATE_LIMITED'
+          ? `${init.scope}: inbound connection rate limit reached (burst ${init.limit})`
+          : `${init.scope}: cannot reserve ${init.requested} ${init.resource} (using ${init.current} of ${init.limit})`,
     )
     this.scope = init.scope
     this.resource = init.resource

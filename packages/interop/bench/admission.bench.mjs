@@ -17,8 +17,8 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { multiaddr } from '@multiformats/multiaddr'
 import { getNetConfig, RateLimiter } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
 import { RuleGater } from '../../gater/dist/index.js'
 import { createResourceManager } from '../../resource-scopes/dist/index.js'
 
@@ -27,7 +27,9 @@ const RULES = Number(process.env.RULES ?? 50)
 
 const require = createRequire(import.meta.url)
 const libp2pModules = dirname(dirname(dirname(dirname(require.resolve('libp2p')))))
-const { IpNet } = await import(pathToFileURL(join(libp2pModules, '@chainsafe/netmask/dist/src/index.js')).href)
+const { IpNet } = await import(
+  pathToFileURL(join(libp2pModules, '@chainsafe/netmask/dist/src/index.js')).href
+)
 
 // The same inbound addresses for both: 4096 hosts over 16 /24s, each seen many times.
 const ADDRS = Array.from({ length: 4096 }, (_, i) => multiaddr(`/ip4/100.64.${i >> 8}.${i & 255}/tcp/4001`))
@@ -69,7 +71,9 @@ function switchyardAdmission() {
 }
 
 function switchyardStreams() {
-  const rm = createResourceManager({ limits: { autoscale: { memoryBytes: 8 * 1024 ** 3, fdLimit: 1 << 20 } } })
+  const rm = createResourceManager({
+    limits: { autoscale: { memoryBytes: 8 * 1024 ** 3, fdLimit: 1 << 20 } },
+  })
   const peer = { bytes: new Uint8Array(1), toString: () => '12D3KooWbench', equals: () => true }
   const conn = rm.openConnection('outbound', ADDRS[0])
   conn.setPeer(peer)

@@ -323,9 +323,14 @@ async function throughputJs() {
 
 async function main() {
   if (process.argv[2] === 'child') return childMain(process.argv[3])
+  const progress = (m) => process.stderr.write(`noise.bench: ${m}\n`)
+  progress('handshakes')
   const hs = await handshakeBench()
+  progress('raw baseline')
   const raw = await throughputRaw()
+  progress('switchyard channel')
   const ours = await throughputSwitchyard()
+  progress('js-libp2p channel')
   const js = await throughputJs()
   const rows = [
     ['metric', 'switchyard', 'js-libp2p', 'ratio', 'goal'],

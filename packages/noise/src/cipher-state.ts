@@ -87,6 +87,48 @@ export class CipherState {
     return pt
   }
 
+  /**
+   * `DecryptWithAd(ad, ciphertext)` for a ciphertext (tag included) received as
+   * borrowed views `pieces` of `byteLength` bytes in total: the plaintext as
+   * fresh pieces, returned only after the tag verified. Requires a key; throws
+   * like `decryptWithAd`.
+   */
+  decryptPieces(ad: Uint8Array, pieces: readonly Uint8Array[], byteLength: number): Uint8Array[] {
+    this.#checkNonce()
+    if (byteLength < TAG_LENGTH) {
+      throw new NoiseError('NOISE_DECRYPT_FAILED', 'a Noise message shorter than its tag')
+    }
+    const last = pieces[pieces.length - 1]!
+    let ct: readonly Uint8Array[]
+    let tag: Uint8Array
+    if (last.byteLength >= TAG_LENGTH) {
+      tag = last.subarray(last.byteLength - TAG_LENGTH)
+      ct = pieces.length === 1 ? [last.subarray(0, last.byteLength - TAG_LENGTH)] : trimEnd(pieces, TAG_LENGTH)
+    } else {
+      // The tag straddles pieces: copy its 16 bytes.
+      tag = new Uint8Array(TAG_LENGTH)
+      const cut = trimEnd(pieces, TAG_LENGTH)
+      let o = 0
+      let skip = byteLength - TAG_LENGTH
+      for (const p of pieces) {
+        if (skip >= p.byteLength) {
+          skip -= p.byteLength
+          continue
+        }
+        tag.set(p.subarray(skip), o)
+        o += p.byteLength - skip
+        skip = 0
+      }
+      ct = cut
+    }
+    const pt = this.#aead!.openPieces(this.#nonce, ad, ct, tag)
+    if (pt === undefined) {
+      throw new NoiseError('NOISE_DECRYPT_FAILED', 'a Noise message failed authentication')
+    }
+    this.#increment()
+    return pt
+  }
+
   #checkNonce(): void {
     if (this.#lo === MAX32 && this.#hi === MAX32) {
       throw new NoiseError('NOISE_NONCE_EXHAUSTED', 'the Noise nonce reached 2^64-1')
@@ -103,4 +145,20 @@ export class CipherState {
     }
     this.#view.setUint32(4, this.#lo, true)
   }
+}
+
+/** `pieces` without their last `n` bytes (views). */
+function trimEnd(pieces: readonly Uint8Array[], n: number): Uint8Array[] {
+  const out = pieces.slice()
+  while (n > 0 && out.length > 0) {
+    const last = out[out.length - 1]!
+    if (last.byteLength <= n) {
+      n -= last.byteLength
+      out.pop()
+    } else {
+      out[out.length - 1] = last.subarray(0, last.byteLength - n)
+      n = 0
+    }
+  }
+  return out
 }

@@ -36,6 +36,20 @@ class NobleAead implements Aead {
       return undefined
     }
   }
+  openPieces(nonce: Uint8Array, ad: Uint8Array, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined {
+    // noble needs the ciphertext contiguous: join it with the tag.
+    let n = TAG
+    for (const p of pieces) n += p.byteLength
+    const joined = new Uint8Array(n)
+    let o = 0
+    for (const p of pieces) {
+      joined.set(p, o)
+      o += p.byteLength
+    }
+    joined.set(tag, o)
+    const pt = this.open(nonce, ad, joined)
+    return pt === undefined ? undefined : [pt]
+  }
 }
 
 /** The `@noble/*` backend. */

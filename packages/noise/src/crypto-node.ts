@@ -87,6 +87,26 @@ class NodeAead implements Aead {
     }
     return pt
   }
+
+  openPieces(nonce: Uint8Array, ad: Uint8Array, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined {
+    const decipher = nc!.createDecipheriv(CHACHA, this.#key, nonce, { authTagLength: TAG })
+    decipher.setAuthTag(tag)
+    if (ad.byteLength > 0) {
+      let n = 0
+      for (const p of pieces) n += p.byteLength
+      decipher.setAAD(ad, { plaintextLength: n })
+    }
+    // Decrypting piece by piece saves joining a frame that straddles TCP chunks;
+    // nothing is returned before final() has verified the tag.
+    const out: Uint8Array[] = []
+    for (const p of pieces) if (p.byteLength > 0) out.push(decipher.update(p))
+    try {
+      decipher.final()
+    } catch {
+      return undefined
+    }
+    return out
+  }
 }
 
 /** True when `node:crypto` is available in this runtime. */

@@ -34,17 +34,45 @@ export class FrameDecoder {
 
   /** The next complete frame's body, or `undefined` until more bytes arrive. */
   next(): Uint8Array | undefined {
-    if (this.#bytes < 2) return undefined
-    const first = this.#chunks[this.#head]!
-    let len: number
-    if (first.byteLength - this.#offset >= 2) {
-      len = (first[this.#offset]! << 8) | first[this.#offset + 1]!
-    } else {
-      len = (first[this.#offset]! << 8) | this.#chunks[this.#head + 1]![0]!
-    }
-    if (this.#bytes < 2 + len) return undefined
+    const len = this.#peekLength()
+    if (len < 0 || this.#bytes < 2 + len) return undefined
     this.#skip(2)
     return this.#take(len)
+  }
+
+  /** The length field of the next frame, or -1 while fewer than 2 bytes are buffered. */
+  #peekLength(): number {
+    if (this.#bytes < 2) return -1
+    const first = this.#chunks[this.#head]!
+    if (first.byteLength - this.#offset >= 2) return (first[this.#offset]! << 8) | first[this.#offset + 1]!
+    return (first[this.#offset]! << 8) | this.#chunks[this.#head + 1]![0]!
+  }
+
+  /**
+   * The next complete frame's body as views of the received chunks (one view
+   * when it lies in one chunk, several when it straddles chunks; never a copy),
+   * or `undefined` until more bytes arrive. An empty frame is `[]`.
+   */
+  nextPieces(): Uint8Array[] | undefined {
+    const len = this.#peekLength()
+    if (len < 0 || this.#bytes < 2 + len) return undefined
+    this.#skip(2)
+    this.#bytes -= len
+    const pieces: Uint8Array[] = []
+    let n = len
+    while (n > 0) {
+      const c = this.#chunks[this.#head]!
+      const avail = c.byteLength - this.#offset
+      if (n < avail) {
+        pieces.push(c.subarray(this.#offset, this.#offset + n))
+        this.#offset += n
+        break
+      }
+      pieces.push(this.#offset === 0 ? c : c.subarray(this.#offset))
+      n -= avail
+      this.#advanceChunk()
+    }
+    return pieces
   }
 
   /** Drops everything (on close). */

@@ -88,20 +88,24 @@ export class SecureChannel extends ByteStreamBase {
     const decoder = this.#decoder
     decoder.push(chunk)
     let more = true
-    for (let frame = decoder.next(); frame !== undefined; frame = decoder.next()) {
-      if (frame.byteLength < TAG_LENGTH) {
-        this.#fail(new NoiseError('NOISE_FRAME_TOO_SHORT', `a ${frame.byteLength}-byte frame cannot hold a tag`))
+    for (let pieces = decoder.nextPieces(); pieces !== undefined; pieces = decoder.nextPieces()) {
+      let n = 0
+      for (const p of pieces) n += p.byteLength
+      if (n < TAG_LENGTH) {
+        this.#fail(new NoiseError('NOISE_FRAME_TOO_SHORT', `a ${n}-byte frame cannot hold a tag`))
         return
       }
-      let plaintext: Uint8Array
+      let plaintext: Uint8Array[]
       try {
-        plaintext = this.#recv.decryptWithAd(EMPTY, frame)
+        plaintext = this.#recv.decryptPieces(EMPTY, pieces, n)
       } catch (err) {
         this.#fail(err as Error)
         return
       }
-      if (plaintext.byteLength > 0) more = this.push(plaintext) && more
-      if (this.closed) return
+      for (const p of plaintext) {
+        if (p.byteLength > 0) more = this.push(p) && more
+        if (this.closed) return
+      }
     }
     if (!more) this.#inner.pause()
   }

@@ -1,3 +1,4 @@
+import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
 import { SwitchyardError } from '@switchyard/interface'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -163,6 +164,27 @@ describe('Ed25519 backends agree', () => {
       ),
       { numRuns: 200 },
     )
+  })
+
+  it('both reject small-order public keys, for which OpenSSL alone would accept forgeries', () => {
+    const msg = new Uint8Array([1, 2, 3])
+    const smallOrder = [
+      ...ED25519_TORSION_SUBGROUP,
+      // Non-canonical encodings of y = 0 (p) and y = 1 (p + 1).
+      'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ]
+    for (const h of smallOrder) {
+      const pub = hex(h)
+      const identityR = new Uint8Array(64)
+      identityR[0] = 1 // R = identity point, S = 0: valid for any message under A of small order
+      const rIsA = new Uint8Array(64)
+      rIsA.set(pub)
+      for (const backend of BACKENDS) {
+        const key = ed25519PublicKeyFromRaw(pub, backend)
+        expect([h, backend, key.verify(msg, identityR), key.verify(msg, rIsA)]).toEqual([h, backend, false, false])
+      }
+    }
   })
 
   it('agree on a non-canonical S (S + L), which strict RFC 8032 rejects', () => {

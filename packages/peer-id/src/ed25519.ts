@@ -16,8 +16,8 @@ export const ED25519_SEED_BYTES = 32
 export const ED25519_SIGNATURE_BYTES = 64
 
 // DER prefix that wraps a raw seed into PKCS#8 (RFC 8410 §7). Only used to derive
-// a public key from a seed: OpenSSL 3 decodes DER through its slow decoder
-// framework (~10× slower than a JWK import), so everything else uses JWK.
+// a public key from a seed and to read generated keys: OpenSSL 3 decodes DER through
+// its slow decoder framework (~10× slower than a JWK import), so imports use JWK.
 const PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ])
@@ -52,7 +52,21 @@ function derivePublicKey(seed: Uint8Array, backend: CryptoBackend): Uint8Array {
   der.set(seed, PKCS8_PREFIX.byteLength)
   const priv = node.createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })
   der.fill(0)
-  return fromB64url(node.createPublicKey(priv).export({ format: 'jwk' }).x)
+  // DER, not JWK, export: see generateEd25519Key.
+  const spki = node.createPublicKey(priv).export({ format: 'der', type: 'spki' })
+  return copyBytes(spki.subarray(spki.byteLength - ED25519_PUBLIC_KEY_BYTES))
+}
+
+/**
+ * True when `raw` is the canonical encoding of a curve point that is not of small
+ * order — the public keys `@noble/curves` accepts with `zip215: false`.
+ */
+function isStrictPublicKey(raw: Uint8Array): boolean {
+  try {
+    return !ed25519.Point.fromBytes(raw, false).isSmallOrder()
+  } catch {
+    return false
+  }
 }
 
 /** An Ed25519 public key. Construct with {@link ed25519PublicKeyFromRaw}. */
@@ -62,6 +76,7 @@ export class Ed25519PublicKey implements PublicKey {
   readonly backend: CryptoBackend
   #protobuf: Uint8Array | undefined
   #keyObject: KeyObject | undefined
+  #strict: boolean | undefined
 
   /** @internal `raw` is taken over; it must be 32 bytes. */
   constructor(raw: Uint8Array, backend: CryptoBackend) {
@@ -80,6 +95,10 @@ export class Ed25519PublicKey implements PublicKey {
     if (sig.byteLength !== ED25519_SIGNATURE_BYTES) return false
     try {
       if (this.backend === 'noble') return ed25519.verify(sig, data, this.raw, { zip215: false })
+      // OpenSSL accepts small-order and non-canonical public keys (a small-order key
+      // "verifies" forged signatures); strict RFC 8032 and noble reject them. Check once.
+      this.#strict ??= isStrictPublicKey(this.raw)
+      if (!this.#strict) return false
       this.#keyObject ??= nodeKeyObject(undefined, this.raw)
       return requireNode().verify(null, data, this.#keyObject, sig)
     } catch {
@@ -134,9 +153,14 @@ export class Ed25519PrivateKey implements PrivateKey {
 export function generateEd25519Key(backend: CryptoBackend): Ed25519PrivateKey {
   if (backend === 'noble') return ed25519KeyFromSeed(ed25519.utils.randomSecretKey(), backend)
   // OpenSSL generates and hands back a KeyObject we keep for signing.
-  const { privateKey } = requireNode().generateKeyPairSync('ed25519')
-  const jwk = privateKey.export({ format: 'jwk' })
-  return new Ed25519PrivateKey(fromB64url(jwk.d), fromB64url(jwk.x), backend, privateKey)
+  // Not privateKey.export({ format: 'jwk' }): on Node 20.20 that call (and
+  // createPublicKey(privateKey).export jwk) wedges the process after a few
+  // thousand keys. DER export of the private key and JWK export of the public key do not.
+  const { privateKey, publicKey } = requireNode().generateKeyPairSync('ed25519')
+  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' })
+  const seed = copyBytes(pkcs8.subarray(PKCS8_PREFIX.byteLength))
+  pkcs8.fill(0)
+  return new Ed25519PrivateKey(seed, fromB64url(publicKey.export({ format: 'jwk' }).x), backend, privateKey)
 }
 
 /** Derives the key of a 32-byte seed (RFC 8032 §5.1.5); the seed is copied. */

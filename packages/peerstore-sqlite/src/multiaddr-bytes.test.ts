@@ -31,9 +31,9 @@ describe('isMultiaddrBytes', () => {
     expect(isMultiaddrBytes(new Uint8Array(0))).toBe(false)
     expect(isMultiaddrBytes(good.subarray(0, good.byteLength - 1))).toBe(false)
     expect(isMultiaddrBytes(Uint8Array.from([0xff, 0xff, 0xff, 0xff]))).toBe(false)
-    expect(isMultiaddrBytes(Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toBe(
-      false,
-    )
+    expect(
+      isMultiaddrBytes(Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])),
+    ).toBe(false)
   })
 
   it('never accepts what the multiaddr library cannot decode (property)', () => {

@@ -6,7 +6,12 @@ import { Span } from './span.js'
 
 function ctx(): ScopeContext & { unusedScopes: string[] } {
   const unusedScopes: string[] = []
-  return { metrics: undefined, changed: () => {}, unused: (s) => void unusedScopes.push(s.name), unusedScopes }
+  return {
+    metrics: undefined,
+    changed: () => {},
+    unused: (s) => void unusedScopes.push(s.name),
+    unusedScopes,
+  }
 }
 
 const limited = (memory: number, streamsInbound = Number.POSITIVE_INFINITY) => ({
@@ -19,8 +24,20 @@ describe('ScopeNode', () => {
   it('charges every edge once, even when reachable along two paths', () => {
     const context = ctx()
     const system = new ScopeNode({ name: 'system', scopeClass: 'system', limit: UNLIMITED, context })
-    const peer = new ScopeNode({ name: 'peer', scopeClass: 'peer', limit: UNLIMITED, context, edges: [system] })
-    const conn = new ScopeNode({ name: 'conn', scopeClass: 'conn', limit: UNLIMITED, context, edges: [peer, system] })
+    const peer = new ScopeNode({
+      name: 'peer',
+      scopeClass: 'peer',
+      limit: UNLIMITED,
+      context,
+      edges: [system],
+    })
+    const conn = new ScopeNode({
+      name: 'conn',
+      scopeClass: 'conn',
+      limit: UNLIMITED,
+      context,
+      edges: [peer, system],
+    })
     const stream = new ScopeNode({
       name: 'stream',
       scopeClass: 'stream',
@@ -37,7 +54,13 @@ describe('ScopeNode', () => {
   it('refuses atomically: the first full scope of the chain is named and nothing is charged', () => {
     const context = ctx()
     const system = new ScopeNode({ name: 'system', scopeClass: 'system', limit: limited(100), context })
-    const conn = new ScopeNode({ name: 'conn', scopeClass: 'conn', limit: limited(1000), context, edges: [system] })
+    const conn = new ScopeNode({
+      name: 'conn',
+      scopeClass: 'conn',
+      limit: limited(1000),
+      context,
+      edges: [system],
+    })
     conn.reserveMemory(60)
     let err: unknown
     try {
@@ -56,7 +79,13 @@ describe('ScopeNode', () => {
     const transient = new ScopeNode({ name: 'transient', scopeClass: 'transient', limit: UNLIMITED, context })
     const full = new ScopeNode({ name: 'full', scopeClass: 'peer', limit: limited(5), context })
     const roomy = new ScopeNode({ name: 'roomy', scopeClass: 'peer', limit: limited(50), context })
-    const conn = new ScopeNode({ name: 'conn', scopeClass: 'conn', limit: UNLIMITED, context, edges: [transient] })
+    const conn = new ScopeNode({
+      name: 'conn',
+      scopeClass: 'conn',
+      limit: UNLIMITED,
+      context,
+      edges: [transient],
+    })
     conn.reserveMemory(10)
     expect(() => conn.moveTo([full])).toThrow(ResourceLimitError)
     expect(conn.edges).toEqual([transient])
@@ -74,7 +103,13 @@ describe('ScopeNode', () => {
   it('spans charge their owner chain, close with their owner, and refuse once closed', () => {
     const context = ctx()
     const system = new ScopeNode({ name: 'system', scopeClass: 'system', limit: limited(100), context })
-    const conn = new ScopeNode({ name: 'conn', scopeClass: 'conn', limit: UNLIMITED, context, edges: [system] })
+    const conn = new ScopeNode({
+      name: 'conn',
+      scopeClass: 'conn',
+      limit: UNLIMITED,
+      context,
+      edges: [system],
+    })
     const span = new Span(conn)
     const inner = span.beginSpan()
     inner.reserveMemory(30)

@@ -353,7 +353,9 @@ export class ScopeNode {
     const mem = delta.memory ?? 0
     if (mem > 0) {
       const limit =
-        L.memory === Number.POSITIVE_INFINITY ? L.memory : Math.floor(L.memory * MEMORY_PRIORITY_FRACTION[priority])
+        L.memory === Number.POSITIVE_INFINITY
+          ? L.memory
+          : Math.floor(L.memory * MEMORY_PRIORITY_FRACTION[priority])
       // The sum also fails when it leaves the safe-integer range (overflow check).
       if (!(u.memory + mem <= limit) || !Number.isSafeInteger(u.memory + mem)) {
         return limitError(this.name, 'memory', u.memory, mem, limit)
@@ -370,7 +372,8 @@ export class ScopeNode {
       return limitError(this.name, 'connsOutbound', u.connsOutbound, co, L.connsOutbound)
     }
     const conns = u.connsInbound + u.connsOutbound
-    if (ci + co > 0 && conns + ci + co > L.conns) return limitError(this.name, 'conns', conns, ci + co, L.conns)
+    if (ci + co > 0 && conns + ci + co > L.conns)
+      return limitError(this.name, 'conns', conns, ci + co, L.conns)
     const si = delta.streamsInbound ?? 0
     const so = delta.streamsOutbound ?? 0
     if (si > 0 && u.streamsInbound + si > L.streamsInbound) {

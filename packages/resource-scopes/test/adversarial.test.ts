@@ -108,7 +108,10 @@ describe('adversarial', () => {
     }
     // protocol-peer allows 128 inbound streams per peer per protocol.
     expect(accepted).toBe(128)
-    expect(err).toMatchObject({ code: 'RESOURCE_LIMIT_EXCEEDED', scope: 'protocol-peer:/flood/1.0.0:flooder' })
+    expect(err).toMatchObject({
+      code: 'RESOURCE_LIMIT_EXCEEDED',
+      scope: 'protocol-peer:/flood/1.0.0:flooder',
+    })
     conn.done()
     const st = rm.stat()
     expect(st.system.usage.streamsInbound).toBe(0)

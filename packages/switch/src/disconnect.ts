@@ -1,0 +1,103 @@
+/**
+ * Disconnection handling (seed 001 §4.3 "Disconnection Handling"): why a connection
+ * closed, how to say goodbye for each reason, and the reconnect strategy per reason
+ * for peers marked keep-alive. Pure functions; the switch applies them.
+ */
+import { type DisconnectReason, SwitchyardError } from '@switchyard/interface'
+
+/**
+ * What to do after a keep-alive peer's last connection closed (seed 001 §4.3):
+ * `immediate` (normal, network restructure), `backoff` (timeout, protocol violation,
+ * transport error), `when-resources-free` (resource constraint), `never` (banned).
+ */
+export type ReconnectStrategy =
+  | { readonly kind: 'immediate' }
+  | { readonly kind: 'backoff'; readonly baseMs: number; readonly maxMs: number }
+  | { readonly kind: 'when-resources-free' }
+  | { readonly kind: 'never' }
+
+/** Backoff parameters of the reconnect policy. */
+export interface ReconnectPolicy {
+  /** After a timeout or a transport error: first delay and cap, ms. */
+  readonly timeoutBackoff: { readonly baseMs: number; readonly maxMs: number }
+  /** After a protocol violation: first delay and cap, ms (longer: the peer misbehaved). */
+  readonly violationBackoff: { readonly baseMs: number; readonly maxMs: number }
+  /** Reconnect attempts per peer before giving up (a success resets the count). */
+  readonly maxAttempts: number
+}
+
+/** The default reconnect policy. */
+export const reconnectDefaults: ReconnectPolicy = {
+  timeoutBackoff: { baseMs: 1_000, maxMs: 60_000 },
+  violationBackoff: { baseMs: 30_000, maxMs: 600_000 },
+  maxAttempts: 10,
+}
+
+/** The strategy for `reason` (seed 001 §4.3 `handle_disconnection`). */
+export function reconnectStrategy(reason: DisconnectReason, policy: ReconnectPolicy = reconnectDefaults): ReconnectStrategy {
+  switch (reason) {
+    case 'normal':
+    case 'network-restructure':
+      return { kind: 'immediate' }
+    case 'timeout':
+    case 'transport-error':
+      return { kind: 'backoff', ...policy.timeoutBackoff }
+    case 'protocol-violation':
+      return { kind: 'backoff', ...policy.violationBackoff }
+    case 'resource-constraint':
+      return { kind: 'when-resources-free' }
+    case 'peer-banned':
+      return { kind: 'never' }
+    default: {
+      const never: never = reason
+      throw new TypeError(`unknown disconnect reason ${String(never)}`)
+    }
+  }
+}
+
+/**
+ * The delay before reconnect attempt `attempt` (0-based) under `strategy`, ms:
+ * 0 for `immediate`, `min(base × 2^attempt, max)` for `backoff`, `undefined` when the
+ * strategy does not reconnect on a timer.
+ */
+export function reconnectDelayMs(strategy: ReconnectStrategy, attempt: number): number | undefined {
+  switch (strategy.kind) {
+    case 'immediate':
+      return 0
+    case 'backoff':
+      return Math.min(strategy.baseMs * 2 ** Math.min(attempt, 30), strategy.maxMs)
+    case 'when-resources-free':
+    case 'never':
+      return undefined
+  }
+}
+
+/**
+ * How to say goodbye for `reason`: `graceful` is GoAway(normal), no new streams, drain
+ * (bounded by the goodbye timeout); `abrupt` resets every stream at once (seed 002
+ * "Abrupt Termination": protocol errors and bans are not worth draining).
+ */
+export function goodbyeMode(reason: DisconnectReason): 'graceful' | 'abrupt' {
+  return reason === 'protocol-violation' || reason === 'peer-banned' ? 'abrupt' : 'graceful'
+}
+
+/**
+ * The reason of a close we did not initiate, from the error the connection closed
+ * with (by code, never by message): none → `normal`; a timeout → `timeout`; a refusal
+ * of resources → `resource-constraint`; a gate → `peer-banned`; a transport failure
+ * or a plain error → `transport-error`; any other typed error of a codec or muxer
+ * → `protocol-violation`.
+ */
+export function classifyClose(err: Error | undefined): DisconnectReason {
+  if (err === undefined) return 'normal'
+  if (!SwitchyardError.is(err)) return 'transport-error'
+  const code = err.code
+  if (code.endsWith('_TIMEOUT')) return 'timeout'
+  if (code.startsWith('RESOURCE_') || code === 'YAMUX_MEMORY_LIMIT') return 'resource-constraint'
+  if (code === 'CONNECTION_GATED') return 'peer-banned'
+  if (code.startsWith('TRANSPORT_') || code === 'YAMUX_TRANSPORT_CLOSED' || code.startsWith('STREAM_')) {
+    return 'transport-error'
+  }
+  if (code === 'YAMUX_REMOTE_GOAWAY' || code === 'YAMUX_SESSION_CLOSED') return 'normal'
+  return 'protocol-violation'
+}
