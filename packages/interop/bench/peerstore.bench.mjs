@@ -12,7 +12,7 @@
 //   node --expose-gc packages/interop/bench/peerstore.bench.mjs     (or: pnpm bench peerstore)
 //
 // Env: PEERS (default 100000), JS_PEERS (default 5000).
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -21,8 +21,20 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { AddressTTL } from '@switchyard/interface'
-import { createMemoryPeerstore } from '../../peerstore-memory/dist/index.js'
-import { openSqlitePeerstore } from '../../peerstore-sqlite/dist/index.js'
+
+// The stores are not dependencies of this package (so turbo does not build them
+// for `pnpm bench`): load their dist/ by path and say what to do when it is missing.
+const dist = (pkg) => new URL(`../../${pkg}/dist/index.js`, import.meta.url)
+for (const pkg of ['peerstore-memory', 'peerstore-sqlite']) {
+  if (!existsSync(dist(pkg))) {
+    console.error(
+      `peerstore bench: packages/${pkg}/dist is missing; run \`pnpm build\` (or npx tsup in it) first`,
+    )
+    process.exit(1)
+  }
+}
+const { createMemoryPeerstore } = await import(dist('peerstore-memory').href)
+const { openSqlitePeerstore } = await import(dist('peerstore-sqlite').href)
 
 // libp2p@3 needs Promise.withResolvers (Node 22); Node 20 lacks it.
 if (typeof Promise.withResolvers !== 'function') {

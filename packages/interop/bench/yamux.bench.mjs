@@ -252,11 +252,17 @@ const scenarios = [
   },
 ]
 
+// YAMUX_BENCH_ONLY=<substring of a scenario name>, YAMUX_BENCH_IMPL=switchyard|js-libp2p-yamux:
+// run a subset (e.g. under `node --cpu-prof`, which the forked server inherits).
+const only = process.env.YAMUX_BENCH_ONLY
+const onlyImpl = process.env.YAMUX_BENCH_IMPL
+
 async function main() {
   const rows = []
   for (const s of scenarios) {
-    const js = await run('js-libp2p-yamux', s.run)
-    const ours = await run('switchyard', s.run)
+    if (only !== undefined && !s.name.includes(only)) continue
+    const js = onlyImpl === undefined || onlyImpl === 'js-libp2p-yamux' ? await run('js-libp2p-yamux', s.run) : Number.NaN
+    const ours = onlyImpl === undefined || onlyImpl === 'switchyard' ? await run('switchyard', s.run) : Number.NaN
     rows.push({
       scenario: s.name,
       'js-libp2p-yamux': js.toFixed(1),

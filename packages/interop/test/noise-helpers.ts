@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import net from 'node:net'
 import { noise as jsNoise } from '@chainsafe/libp2p-noise'
 import { generateKeyPair as jsGenerateKeyPair } from '@libp2p/crypto/keys'
-import type { MultiaddrConnection, PrivateKey as JsPrivateKey } from '@libp2p/interface'
+import type { PrivateKey as JsPrivateKey, MultiaddrConnection } from '@libp2p/interface'
 import { peerIdFromPrivateKey as jsPeerIdFromPrivateKey } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -53,7 +53,10 @@ export async function jsListen(onConn: (maConn: MultiaddrConnection) => Promise<
 }
 
 /** Dials our server from js-libp2p TCP; `onConn` runs as the outbound "upgrade". */
-export async function jsDial<T>(port: number, onConn: (maConn: MultiaddrConnection) => Promise<T>): Promise<T> {
+export async function jsDial<T>(
+  port: number,
+  onConn: (maConn: MultiaddrConnection) => Promise<T>,
+): Promise<T> {
   const transport = tcp()({ logger } as never)
   return (await transport.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`), {
     upgrader: { upgradeOutbound: (maConn: MultiaddrConnection) => onConn(maConn) },

@@ -11,7 +11,15 @@ import { type ByteStream, writeAll } from '@switchyard/interface'
 import { createNoise, type NoiseSecureResult } from '@switchyard/noise'
 import { generateKeyPair, peerIdFromPrivateKey, peerIdFromString } from '@switchyard/peer-id'
 import { describe, expect, it } from 'vitest'
-import { expectedHash, jsDial, jsListen, makeJsPeer, ourDial, ourListen, payloadChunks } from './noise-helpers.js'
+import {
+  expectedHash,
+  jsDial,
+  jsListen,
+  makeJsPeer,
+  ourDial,
+  ourListen,
+  payloadChunks,
+} from './noise-helpers.js'
 
 const TOTAL = 64 * 1024 * 1024
 const YAMUX = '/yamux/1.0.0'
@@ -91,59 +99,64 @@ const cases = [
   { name: 'with the muxer extension', ourMuxers: [YAMUX], jsMuxers: [YAMUX], agreed: YAMUX },
 ]
 
-describe.each(cases)('noise interop with @chainsafe/libp2p-noise, $name', ({ ourMuxers, jsMuxers, agreed }) => {
-  it('we dial (initiator), js listens (responder): handshake, peer ids, 64 MiB each way', async () => {
-    const key = generateKeyPair()
-    const noise = createNoise({ privateKey: key })
-    const js = await makeJsPeer(jsMuxers)
-    let jsResult!: Promise<JsSecured>
-    const listener = await jsListen((maConn: MultiaddrConnection) => {
-      jsResult = js.encrypter.secureInbound(maConn)
-      return jsResult
-    })
-    try {
-      const raw = await ourDial(listener.port)
-      const ours = await noise.secureOutbound(raw, {
-        remotePeer: peerIdFromString(js.peerId.toString()),
-        muxers: ourMuxers,
+describe.each(cases)(
+  'noise interop with @chainsafe/libp2p-noise, $name',
+  ({ ourMuxers, jsMuxers, agreed }) => {
+    it('we dial (initiator), js listens (responder): handshake, peer ids, 64 MiB each way', async () => {
+      const key = generateKeyPair()
+      const noise = createNoise({ privateKey: key })
+      const js = await makeJsPeer(jsMuxers)
+      let jsResult!: Promise<JsSecured>
+      const listener = await jsListen((maConn: MultiaddrConnection) => {
+        jsResult = js.encrypter.secureInbound(maConn)
+        return jsResult
       })
-      const theirs = await jsResult
-      expect(ours.remotePeer.toString()).toBe(js.peerId.toString())
-      expect(theirs.remotePeer.toString()).toBe(peerIdFromPrivateKey(key).toString())
-      expect(ours.muxer).toBe(agreed)
-      expect(theirs.streamMuxer?.protocol).toBe(agreed)
-      expect(ours.remoteExtensions.streamMuxers).toEqual(jsMuxers)
-      await transfer(ours, theirs)
-      await closeBoth(ours, theirs)
-    } finally {
-      await listener.close()
-    }
-  })
-
-  it('js dials (initiator), we listen (responder): handshake, peer ids, 64 MiB each way', async () => {
-    const key = generateKeyPair()
-    const noise = createNoise({ privateKey: key, muxers: ourMuxers })
-    const js = await makeJsPeer(jsMuxers)
-    let oursP!: Promise<NoiseSecureResult>
-    const server = await ourListen((raw) => {
-      oursP = noise.secureInbound(raw)
+      try {
+        const raw = await ourDial(listener.port)
+        const ours = await noise.secureOutbound(raw, {
+          remotePeer: peerIdFromString(js.peerId.toString()),
+          muxers: ourMuxers,
+        })
+        const theirs = await jsResult
+        expect(ours.remotePeer.toString()).toBe(js.peerId.toString())
+        expect(theirs.remotePeer.toString()).toBe(peerIdFromPrivateKey(key).toString())
+        expect(ours.muxer).toBe(agreed)
+        expect(theirs.streamMuxer?.protocol).toBe(agreed)
+        expect(ours.remoteExtensions.streamMuxers).toEqual(jsMuxers)
+        await transfer(ours, theirs)
+        await closeBoth(ours, theirs)
+      } finally {
+        await listener.close()
+      }
     })
-    try {
-      const theirs: JsSecured = await jsDial(server.port, (maConn) =>
-        js.encrypter.secureOutbound(maConn, { remotePeer: jsPeerIdFromString(peerIdFromPrivateKey(key).toString()) }),
-      )
-      const ours = await oursP
-      expect(ours.remotePeer.toString()).toBe(js.peerId.toString())
-      expect(theirs.remotePeer.toString()).toBe(peerIdFromPrivateKey(key).toString())
-      expect(ours.muxer).toBe(agreed)
-      expect(theirs.streamMuxer?.protocol).toBe(agreed)
-      await transfer(ours, theirs)
-      await closeBoth(ours, theirs)
-    } finally {
-      await server.close()
-    }
-  })
-})
+
+    it('js dials (initiator), we listen (responder): handshake, peer ids, 64 MiB each way', async () => {
+      const key = generateKeyPair()
+      const noise = createNoise({ privateKey: key, muxers: ourMuxers })
+      const js = await makeJsPeer(jsMuxers)
+      let oursP!: Promise<NoiseSecureResult>
+      const server = await ourListen((raw) => {
+        oursP = noise.secureInbound(raw)
+      })
+      try {
+        const theirs: JsSecured = await jsDial(server.port, (maConn) =>
+          js.encrypter.secureOutbound(maConn, {
+            remotePeer: jsPeerIdFromString(peerIdFromPrivateKey(key).toString()),
+          }),
+        )
+        const ours = await oursP
+        expect(ours.remotePeer.toString()).toBe(js.peerId.toString())
+        expect(theirs.remotePeer.toString()).toBe(peerIdFromPrivateKey(key).toString())
+        expect(ours.muxer).toBe(agreed)
+        expect(theirs.streamMuxer?.protocol).toBe(agreed)
+        await transfer(ours, theirs)
+        await closeBoth(ours, theirs)
+      } finally {
+        await server.close()
+      }
+    })
+  },
+)
 
 describe('early muxer negotiation with js-libp2p when preferences differ', () => {
   it('as initiator we send only our pick from the js list, so js agrees with us', async () => {

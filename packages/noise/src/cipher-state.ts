@@ -103,7 +103,8 @@ export class CipherState {
     let tag: Uint8Array
     if (last.byteLength >= TAG_LENGTH) {
       tag = last.subarray(last.byteLength - TAG_LENGTH)
-      ct = pieces.length === 1 ? [last.subarray(0, last.byteLength - TAG_LENGTH)] : trimEnd(pieces, TAG_LENGTH)
+      ct =
+        pieces.length === 1 ? [last.subarray(0, last.byteLength - TAG_LENGTH)] : trimEnd(pieces, TAG_LENGTH)
     } else {
       // The tag straddles pieces: copy its 16 bytes.
       tag = new Uint8Array(TAG_LENGTH)

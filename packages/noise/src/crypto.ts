@@ -37,7 +37,12 @@ export interface Aead {
    * the tag) and its 16-byte `tag`: returns the plaintext in one or more fresh
    * pieces, only once the tag verified; `undefined` when it does not.
    */
-  openPieces(nonce: Uint8Array, ad: Uint8Array, pieces: readonly Uint8Array[], tag: Uint8Array): Uint8Array[] | undefined
+  openPieces(
+    nonce: Uint8Array,
+    ad: Uint8Array,
+    pieces: readonly Uint8Array[],
+    tag: Uint8Array,
+  ): Uint8Array[] | undefined
 }
 
 /** The crypto a Noise handshake and channel need. */

@@ -28,7 +28,10 @@ export interface InitiatorMuxerChoice {
  * lists nothing there is no early negotiation (and we send nothing, so a responder
  * that picks from our list cannot conclude differently).
  */
-export function chooseAsInitiator(ours: readonly string[], responders: readonly string[]): InitiatorMuxerChoice {
+export function chooseAsInitiator(
+  ours: readonly string[],
+  responders: readonly string[],
+): InitiatorMuxerChoice {
   if (ours.length === 0 || responders.length === 0) return { send: [], agreed: undefined, noCommon: false }
   const agreed = ours.find((m) => responders.includes(m))
   if (agreed === undefined) return { send: [...ours], agreed: undefined, noCommon: true }

@@ -112,7 +112,10 @@ export class XXHandshakeState {
     let offset = 0
     const take = (n: number): Uint8Array => {
       if (message.byteLength - offset < n) {
-        throw new NoiseError('NOISE_BAD_HANDSHAKE_MESSAGE', `handshake message ${this.#step + 1} is too short`)
+        throw new NoiseError(
+          'NOISE_BAD_HANDSHAKE_MESSAGE',
+          `handshake message ${this.#step + 1} is too short`,
+        )
       }
       const part = message.subarray(offset, offset + n)
       offset += n

@@ -22,7 +22,11 @@ export function staticKeySignedData(staticPublicKey: Uint8Array): Uint8Array {
  * static key. Returns the remote peer id; throws `NOISE_INVALID_IDENTITY_KEY` or
  * `NOISE_INVALID_SIGNATURE`.
  */
-export function verifyIdentity(identityKey: Uint8Array, identitySig: Uint8Array, remoteStatic: Uint8Array): PeerId {
+export function verifyIdentity(
+  identityKey: Uint8Array,
+  identitySig: Uint8Array,
+  remoteStatic: Uint8Array,
+): PeerId {
   if (identityKey.byteLength === 0) {
     throw new NoiseError('NOISE_INVALID_IDENTITY_KEY', 'the handshake payload has no identity key')
   }
@@ -38,6 +42,7 @@ export function verifyIdentity(identityKey: Uint8Array, identitySig: Uint8Array,
   } catch (cause) {
     throw new NoiseError('NOISE_INVALID_SIGNATURE', 'the identity signature cannot be verified', { cause })
   }
-  if (!ok) throw new NoiseError('NOISE_INVALID_SIGNATURE', 'the identity signature over the static key is invalid')
+  if (!ok)
+    throw new NoiseError('NOISE_INVALID_SIGNATURE', 'the identity signature over the static key is invalid')
   return peerIdFromPublicKey(key)
 }

@@ -10,7 +10,12 @@ export { nodeCryptoAvailable, nodeNoiseCrypto } from './crypto-node.js'
 export { chooseAsInitiator, chooseAsResponder, type InitiatorMuxerChoice } from './early-muxer.js'
 export { NoiseError, type NoiseErrorCode } from './errors.js'
 export { FrameDecoder, MAX_FRAME_BYTES } from './frame-decoder.js'
-export { PROTOCOL_NAME, type TransportKeys, type XXHandshakeInit, XXHandshakeState } from './handshake-state.js'
+export {
+  PROTOCOL_NAME,
+  type TransportKeys,
+  type XXHandshakeInit,
+  XXHandshakeState,
+} from './handshake-state.js'
 export { staticKeySignedData } from './identity.js'
 export {
   createNoise,

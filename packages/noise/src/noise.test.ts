@@ -54,7 +54,10 @@ describe('early muxer negotiation', () => {
     [[Y], [], undefined],
     [[], [Y], undefined],
   ])('client %j, server %j → %s on both sides', async (cm, sm, agreed) => {
-    const { client, server } = await securePair(makePeer(), makePeer(), { clientMuxers: cm, serverMuxers: sm })
+    const { client, server } = await securePair(makePeer(), makePeer(), {
+      clientMuxers: cm,
+      serverMuxers: sm,
+    })
     expect(client.muxer).toBe(agreed)
     expect(server.muxer).toBe(agreed)
     expect(client.remoteExtensions.streamMuxers).toEqual(sm)
@@ -112,7 +115,9 @@ describe('secure channel', () => {
     client.stream.write(big)
     await sink.untilBytes(100 + 200_000)
     const frames = Math.ceil(200_000 / 65519)
-    expect((rawClient as unknown as { bytesWritten: number }).bytesWritten - before2).toBe(200_000 + frames * 18)
+    expect((rawClient as unknown as { bytesWritten: number }).bytesWritten - before2).toBe(
+      200_000 + frames * 18,
+    )
     expect(sink.chunks.slice(1).map((c) => c.byteLength)).toEqual([65519, 65519, 65519, 200_000 - 3 * 65519])
     expect(wire.violations).toEqual([])
   })
@@ -139,6 +144,8 @@ describe('secure channel', () => {
     const s2 = await securePair(makePeer(), makePeer())
     s2.rawServer.destroy(new Error('below'))
     expect(s2.server.stream.closed).toBe(true)
-    expect(SwitchyardError.is(s2.server.stream.error) || s2.server.stream.error?.message === 'below').toBe(true)
+    expect(SwitchyardError.is(s2.server.stream.error) || s2.server.stream.error?.message === 'below').toBe(
+      true,
+    )
   })
 })

@@ -90,17 +90,23 @@ export function resolveNoiseCrypto(choice: NoiseCryptoChoice = 'auto'): NoiseCry
 function validate(init: NoiseInit): void {
   if (init === null || typeof init !== 'object') throw new TypeError('createNoise needs an init object')
   const key = init.privateKey
-  if (key === undefined || typeof key.sign !== 'function' || typeof key.publicKey?.toProtobuf !== 'function') {
+  if (
+    key === undefined ||
+    typeof key.sign !== 'function' ||
+    typeof key.publicKey?.toProtobuf !== 'function'
+  ) {
     throw new TypeError('init.privateKey must be a libp2p private key (sign, publicKey.toProtobuf)')
   }
   const t = init.handshakeTimeoutMs
-  if (t !== undefined && !(Number.isFinite(t) && t > 0)) throw new RangeError('handshakeTimeoutMs must be > 0')
+  if (t !== undefined && !(Number.isFinite(t) && t > 0))
+    throw new RangeError('handshakeTimeoutMs must be > 0')
   if (init.muxers !== undefined) checkMuxers(init.muxers)
   if (init.staticNoiseKey !== undefined && init.staticNoiseKey.byteLength !== 32) {
     throw new RangeError('staticNoiseKey must be 32 bytes')
   }
   for (const n of [init.readableHighWaterMark, init.writableHighWaterMark]) {
-    if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new RangeError('high-water marks must be > 0')
+    if (n !== undefined && !(Number.isInteger(n) && n > 0))
+      throw new RangeError('high-water marks must be > 0')
   }
 }
 
@@ -115,7 +121,9 @@ export function createNoise(init: NoiseInit): Noise {
   validate(init)
   const crypto = resolveNoiseCrypto(init.crypto ?? defaults.crypto)
   const staticKeyPair: DhKeyPair =
-    init.staticNoiseKey !== undefined ? crypto.keyPairFromSecret(init.staticNoiseKey) : crypto.generateKeyPair()
+    init.staticNoiseKey !== undefined
+      ? crypto.keyPairFromSecret(init.staticNoiseKey)
+      : crypto.generateKeyPair()
   // The static key is fixed per instance, so the identity signature over it is
   // computed once, not per handshake (libp2p noise spec §Static Key Authentication).
   const identityKey = init.privateKey.publicKey.toProtobuf()
@@ -135,7 +143,9 @@ export function createNoise(init: NoiseInit): Noise {
       identityKey,
       identitySig,
       muxers: options.muxers ?? init.muxers ?? defaults.muxers,
-      ...(init.webtransportCerthashes !== undefined ? { webtransportCerthashes: init.webtransportCerthashes } : {}),
+      ...(init.webtransportCerthashes !== undefined
+        ? { webtransportCerthashes: init.webtransportCerthashes }
+        : {}),
       remotePeer: options.remotePeer,
       ...(init.prologue !== undefined ? { prologue: init.prologue } : {}),
       timeoutMs,

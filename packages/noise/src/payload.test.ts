@@ -40,7 +40,9 @@ describe('handshake payload codec', () => {
   it('ignores unknown fields of every wire type', () => {
     // field 3 varint, field 5 fixed64, field 6 bytes, field 7 fixed32, then identity_key;
     // extensions with unknown field 9 (varint) and muxer '/y'.
-    const bytes = hex('18ac02' + '290102030405060708' + '3202aabb' + '3d01020304' + '0a0101' + '2206' + '4801' + '12022f79')
+    const bytes = hex(
+      '18ac02' + '290102030405060708' + '3202aabb' + '3d01020304' + '0a0101' + '2206' + '4801' + '12022f79',
+    )
     expect(decodePayload(bytes)).toEqual({
       identityKey: new Uint8Array([1]),
       identitySig: new Uint8Array(0),
@@ -54,7 +56,16 @@ describe('handshake payload codec', () => {
   })
 
   it('rejects malformed input with NOISE_INVALID_PAYLOAD', () => {
-    for (const bad of ['0a05010203', '0b', '08', '00', '2203120a2f', '220212ff', '2202128' + '0', 'ffffffffffffffffffff01']) {
+    for (const bad of [
+      '0a05010203',
+      '0b',
+      '08',
+      '00',
+      '2203120a2f',
+      '220212ff',
+      '2202128' + '0',
+      'ffffffffffffffffffff01',
+    ]) {
       let err: unknown
       try {
         decodePayload(hex(bad.length % 2 === 0 ? bad : `${bad}0`))

@@ -19,7 +19,7 @@
 import { type ByteStream, ByteStreamBase, type ByteStreamBaseInit } from '@switchyard/interface'
 import { type CipherState, TAG_LENGTH } from './cipher-state.js'
 import { NoiseError } from './errors.js'
-import { FrameDecoder, MAX_FRAME_BYTES } from './frame-decoder.js'
+import { type FrameDecoder, MAX_FRAME_BYTES } from './frame-decoder.js'
 
 /** The most plaintext one frame carries: 65535 − 16 (libp2p noise spec §Wire Format). */
 export const MAX_PLAINTEXT_BYTES = MAX_FRAME_BYTES - TAG_LENGTH

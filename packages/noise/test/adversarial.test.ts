@@ -7,14 +7,23 @@ import crypto from 'node:crypto'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { StreamError, SwitchyardError } from '@switchyard/interface'
-import { generateKeyPair, type KeyType, type PrivateKey, peerIdFromPublicKey, publicKeyFromRaw } from '@switchyard/peer-id'
+import {
+  generateKeyPair,
+  type KeyType,
+  type PrivateKey,
+  peerIdFromPublicKey,
+  publicKeyFromRaw,
+} from '@switchyard/peer-id'
 import { duplexPair, garbage, RecordingSink, whenClosed } from '@switchyard/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CipherState, FrameDecoder, nodeNoiseCrypto, SecureChannel, XXHandshakeState } from '../src/index.js'
 import { type Identity, RawPeer } from './attacker.js'
 import { caught, frame, makePeer } from './helpers.js'
 
-const ed = (key: PrivateKey): Identity => ({ identityKey: key.publicKey.toProtobuf(), sign: (d) => key.sign(d) })
+const ed = (key: PrivateKey): Identity => ({
+  identityKey: key.publicKey.toProtobuf(),
+  sign: (d) => key.sign(d),
+})
 const code = (err: unknown) => (SwitchyardError.is(err) ? err.code : String(err))
 
 afterEach(() => {
@@ -362,6 +371,3 @@ describe('nonce exhaustion', () => {
     expect(b.nonce).toBe(0x0102030406n)
   })
 })
-
-
-

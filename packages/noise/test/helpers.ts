@@ -1,7 +1,7 @@
 /** Shared helpers of the noise tests: identities, connected handshakes. */
 import type { ByteStream } from '@switchyard/interface'
 import { generateKeyPair, type PrivateKey, peerIdFromPrivateKey } from '@switchyard/peer-id'
-import { duplexPair, type DuplexPairInit } from '@switchyard/testkit'
+import { type DuplexPairInit, duplexPair } from '@switchyard/testkit'
 import { createNoise, type Noise, type NoiseInit, type NoiseSecureResult } from '../src/index.js'
 
 export interface Peer {

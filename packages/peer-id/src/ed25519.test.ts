@@ -182,9 +182,51 @@ describe('Ed25519 backends agree', () => {
       rIsA.set(pub)
       for (const backend of BACKENDS) {
         const key = ed25519PublicKeyFromRaw(pub, backend)
-        expect([h, backend, key.verify(msg, identityR), key.verify(msg, rIsA)]).toEqual([h, backend, false, false])
+        expect([h, backend, key.verify(msg, identityR), key.verify(msg, rIsA)]).toEqual([
+          h,
+          backend,
+          false,
+          false,
+        ])
       }
     }
+  })
+
+  it('agree on edge-case public keys: torsion points, both sign bits, non-canonical y (property)', () => {
+    const edges: Uint8Array[] = []
+    for (const h of ED25519_TORSION_SUBGROUP) {
+      edges.push(hex(h))
+      const flipped = hex(h)
+      flipped[31] = (flipped[31] as number) ^ 0x80
+      edges.push(flipped)
+    }
+    for (let low = 0xed; low <= 0xff; low++) {
+      const y = new Uint8Array(32).fill(0xff)
+      y[0] = low
+      y[31] = 0x7f
+      edges.push(y, Uint8Array.from(y).fill(0xff, 31))
+    }
+    const valid = ed25519KeyFromSeed(new Uint8Array(32).fill(5), 'noble')
+    edges.push(valid.publicKey.raw)
+    const msg = new Uint8Array([9, 9])
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...edges),
+        fc.constantFrom('identity', 'A', 'random', 'real'),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        (pub, rKind, rnd) => {
+          const sig = new Uint8Array(64)
+          if (rKind === 'identity') sig[0] = 1
+          else if (rKind === 'A') sig.set(pub)
+          else if (rKind === 'random') sig.set(rnd)
+          else sig.set(valid.sign(msg))
+          const a = ed25519PublicKeyFromRaw(pub, 'node').verify(msg, sig)
+          const b = ed25519PublicKeyFromRaw(pub, 'noble').verify(msg, sig)
+          expect(a).toBe(b)
+        },
+      ),
+      { numRuns: 300 },
+    )
   })
 
   it('agree on a non-canonical S (S + L), which strict RFC 8032 rejects', () => {

@@ -5,7 +5,7 @@
  * RFC 8032 rules OpenSSL also applies, so both backends accept the same signatures.
  */
 import type { KeyObject } from 'node:crypto'
-import { ed25519 } from '@noble/curves/ed25519.js'
+import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js'
 import { b64url, type CryptoBackend, nodeCrypto } from './crypto-backend.js'
 import { KeyError } from './errors.js'
 import { assertBytes, bytesEqual, copyBytes, type PrivateKey, type PublicKey } from './key.js'
@@ -57,16 +57,28 @@ function derivePublicKey(seed: Uint8Array, backend: CryptoBackend): Uint8Array {
   return copyBytes(spki.subarray(spki.byteLength - ED25519_PUBLIC_KEY_BYTES))
 }
 
+// The y coordinates (sign bit cleared) of the eight small-order points
+// (noble's ED25519_TORSION_SUBGROUP): 1, p − 1, 0 and the two order-8 values.
+const SMALL_ORDER_Y = new Set(
+  ED25519_TORSION_SUBGROUP.map(
+    (h) => h.slice(0, 62) + (Number.parseInt(h.slice(62), 16) & 0x7f).toString(16).padStart(2, '0'),
+  ),
+)
+
 /**
- * True when `raw` is the canonical encoding of a curve point that is not of small
- * order — the public keys `@noble/curves` accepts with `zip215: false`.
+ * True unless `raw` encodes a small-order point or a non-canonical y (≥ p) — the
+ * public keys that noble with `zip215: false` (strict RFC 8032 §5.1.3) rejects and
+ * OpenSSL accepts. A table lookup, not a point decompression: this runs per remote key.
  */
 function isStrictPublicKey(raw: Uint8Array): boolean {
-  try {
-    return !ed25519.Point.fromBytes(raw, false).isSmallOrder()
-  } catch {
-    return false
-  }
+  const top = (raw[31] as number) & 0x7f
+  // y ≥ p = 2^255 − 19: bytes 1..30 all 0xff, top 0x7f, byte 0 ≥ 0xed (little-endian).
+  let allFF = top === 0x7f && (raw[0] as number) >= 0xed
+  for (let i = 1; allFF && i < 31; i++) allFF = raw[i] === 0xff
+  if (allFF) return false
+  let hex = ''
+  for (let i = 0; i < 31; i++) hex += (raw[i] as number).toString(16).padStart(2, '0')
+  return !SMALL_ORDER_Y.has(hex + top.toString(16).padStart(2, '0'))
 }
 
 /** An Ed25519 public key. Construct with {@link ed25519PublicKeyFromRaw}. */

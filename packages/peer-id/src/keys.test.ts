@@ -1,7 +1,9 @@
 import { SwitchyardError } from '@switchyard/interface'
+import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import vectors from '../test/vectors/peer-ids-spec.json' with { type: 'json' }
 import { getCryptoBackend, setCryptoBackend } from './crypto-backend.js'
+import { encodeKeyMessage, type KeyType } from './key-protobuf.js'
 import {
   generateKeyPair,
   generateKeyPairFromSeed,
@@ -83,6 +85,37 @@ describe('key factories', () => {
         expect(SwitchyardError.is(catchErr(() => privateKeyFromProtobuf(priv.subarray(0, n))))).toBe(true)
       }
     }
+  })
+
+  it('arbitrary and mutated public keys decode or fail with a KeyError, and verify never throws (property)', () => {
+    const valid = [vectors.ed25519, vectors.secp256k1, vectors.ecdsa, vectors.rsa].map((v) => hex(v.public))
+    const types: KeyType[] = ['RSA', 'Ed25519', 'secp256k1', 'ECDSA']
+    const arb = fc.oneof(
+      fc
+        .tuple(fc.constantFrom(...types), fc.uint8Array({ maxLength: 120 }))
+        .map(([t, d]) => encodeKeyMessage(t, d)),
+      fc.tuple(fc.constantFrom(...valid), fc.nat(), fc.integer({ min: 1, max: 255 })).map(([v, i, x]) => {
+        const c = v.slice()
+        const at = i % c.byteLength
+        c[at] = (c[at] as number) ^ x
+        return c
+      }),
+      fc.tuple(fc.constantFrom(...valid), fc.nat()).map(([v, n]) => v.subarray(0, n % v.byteLength)),
+    )
+    fc.assert(
+      fc.property(arb, fc.constantFrom('node' as const, 'noble' as const), (bytes, backend) => {
+        let key: ReturnType<typeof publicKeyFromProtobuf>
+        try {
+          key = publicKeyFromProtobuf(bytes, { backend })
+        } catch (err) {
+          expect((err as Error).name).toBe('KeyError')
+          return
+        }
+        expect(key.toProtobuf()).toEqual(bytes)
+        expect(key.verify(new Uint8Array(8), new Uint8Array(64))).toBe(false)
+      }),
+      { numRuns: 600 },
+    )
   })
 
   it('copies protobuf input: mutating it afterwards does not change the key', () => {

@@ -128,3 +128,22 @@ describe('MemoryPeerstore re-entrancy', () => {
     expect(store.addrs(q).map((a) => a.multiaddr.toString())).toEqual(['/ip4/10.9.9.9/tcp/1'])
   })
 })
+
+describe('MemoryPeerstore shared empty collections', () => {
+  it("one peer's first protocol, metadata or tag never shows up on another peer", () => {
+    const store = createMemoryPeerstore({ gcIntervalMs: 0 })
+    const [p, q] = [fakePeerId(1), fakePeerId(2)]
+    store.addAddrs(p, [A], AddressTTL.default)
+    store.addAddrs(q, [A], AddressTTL.default)
+    store.removeProtocols(q, ['/none'])
+    store.untag(q, 'none')
+    store.setMetadata(q, 'none', undefined)
+    store.addProtocols(p, ['/a'])
+    store.setMetadata(p, 'k', new Uint8Array([1]))
+    store.tag(p, 't')
+    expect(store.protocols(q)).toEqual([])
+    expect(store.metadata(q, 'k')).toBeUndefined()
+    expect(store.tags(q).size).toBe(0)
+    expect(store.get(q)?.metadata.size).toBe(0)
+  })
+})

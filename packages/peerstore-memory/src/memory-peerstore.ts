@@ -248,8 +248,9 @@ export class MemoryPeerstore implements Peerstore {
     if (existing !== undefined && sameOrder(existing.protocols, next)) return
     if (existing === undefined && next.length === 0) return
     const e = existing ?? this.upsert(peerId)
-    e.protocols.clear()
-    for (const p of next) e.protocols.add(p)
+    const own = e.ownProtocols()
+    own.clear()
+    for (const p of next) own.add(p)
     this.protocolsChanged(e)
   }
 
@@ -262,7 +263,7 @@ export class MemoryPeerstore implements Peerstore {
     for (const p of list) {
       if (e.protocols.size >= this.config.maxProtocolsPerPeer) break
       if (e.protocols.has(p)) continue
-      e.protocols.add(p)
+      e.ownProtocols().add(p)
       changed = true
     }
     if (changed) this.protocolsChanged(e)
@@ -274,7 +275,11 @@ export class MemoryPeerstore implements Peerstore {
     const e = this.entries.get(peerKey(peerId))
     if (e === undefined) return
     let changed = false
-    for (const p of protocols) changed = e.protocols.delete(p) || changed
+    for (const p of protocols) {
+      if (!e.protocols.has(p)) continue
+      e.ownProtocols().delete(p)
+      changed = true
+    }
     if (changed) this.protocolsChanged(e)
   }
 
@@ -300,7 +305,10 @@ export class MemoryPeerstore implements Peerstore {
       throw new TypeError('metadata key must be a non-empty string')
     if (value === undefined) {
       const e = this.entries.get(peerKey(peerId))
-      if (e?.metadata.delete(key) === true) this.emitUpdate(e, 'metadata')
+      if (e?.metadata.has(key) === true) {
+        e.ownMetadata().delete(key)
+        this.emitUpdate(e, 'metadata')
+      }
       return
     }
     if (!(value instanceof Uint8Array))
@@ -323,7 +331,7 @@ export class MemoryPeerstore implements Peerstore {
       )
     }
     const e = existing ?? this.upsert(peerId)
-    e.metadata.set(key, value.slice())
+    e.ownMetadata().set(key, value.slice())
     if (existing !== undefined) this.touch(e)
     this.emitUpdate(e, 'metadata')
   }
@@ -355,7 +363,7 @@ export class MemoryPeerstore implements Peerstore {
     }
     const e = existing ?? this.upsert(peerId)
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : this.config.now() + ttlMs
-    e.tags.set(name, { value, expiresAt })
+    e.ownTags().set(name, { value, expiresAt })
     e.noteExpiry(expiresAt)
     if (existing !== undefined) this.touch(e)
     this.emitUpdate(e, 'tags')
@@ -364,7 +372,10 @@ export class MemoryPeerstore implements Peerstore {
   untag(peerId: PeerId, name: string): void {
     this.assertOpen()
     const e = this.entries.get(peerKey(peerId))
-    if (e?.tags.delete(name) === true) this.emitUpdate(e, 'tags')
+    if (e?.tags.has(name) === true) {
+      e.ownTags().delete(name)
+      this.emitUpdate(e, 'tags')
+    }
   }
 
   tags(peerId: PeerId): ReadonlyMap<string, TagRecord> {
@@ -431,7 +442,7 @@ export class MemoryPeerstore implements Peerstore {
       }
       for (const [name, t] of e.tags) {
         if (t.expiresAt <= now) {
-          e.tags.delete(name)
+          e.ownTags().delete(name)
           tagsChanged = true
         }
       }

@@ -96,6 +96,20 @@ export interface TagEntry extends TagRecord {
   expiresAt: number
 }
 
+/** A Set / Map that stays empty: the shared initial value of a peer's collections. */
+class EmptySet extends Set<string> {
+  override add(): this {
+    throw new Error('bug: write to the shared empty set (use ownProtocols())')
+  }
+}
+class EmptyMap extends Map<string, never> {
+  override set(): this {
+    throw new Error('bug: write to the shared empty map (use ownMetadata() / ownTags())')
+  }
+}
+const EMPTY_SET: ReadonlySet<string> = new EmptySet()
+const EMPTY_MAP: ReadonlyMap<string, never> = new EmptyMap()
+
 /** The map key of an address: its bytes as latin1 (no copy of the bytes, exact). */
 export function addrKey(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
@@ -105,10 +119,14 @@ export function addrKey(bytes: Uint8Array): string {
 export class PeerEntry {
   readonly addrs = new Map<string, AddrEntry>()
   publicKey: Uint8Array | undefined = undefined
-  /** Insertion-ordered; a Set for O(1) `supportsProtocols`. */
-  readonly protocols = new Set<string>()
-  readonly metadata = new Map<string, Uint8Array>()
-  readonly tags = new Map<string, TagEntry>()
+  /**
+   * Insertion-ordered; a Set for O(1) `supportsProtocols`. Protocols, metadata and
+   * tags start as shared empty collections (most peers have no metadata or tags):
+   * read them directly, write through `ownProtocols()` / `ownMetadata()` / `ownTags()`.
+   */
+  protocols: ReadonlySet<string> = EMPTY_SET
+  metadata: ReadonlyMap<string, Uint8Array> = EMPTY_MAP as ReadonlyMap<string, Uint8Array>
+  tags: ReadonlyMap<string, TagEntry> = EMPTY_MAP as ReadonlyMap<string, TagEntry>
   latencyMs: number | undefined = undefined
   lastConnectedAt: number | undefined = undefined
   lastDisconnectedAt: number | undefined = undefined
@@ -129,6 +147,24 @@ export class PeerEntry {
     readonly key: string,
     readonly id: PeerId,
   ) {}
+
+  /** The peer's own, writable protocol set. */
+  ownProtocols(): Set<string> {
+    if (this.protocols === EMPTY_SET) this.protocols = new Set()
+    return this.protocols as Set<string>
+  }
+
+  /** The peer's own, writable metadata map. */
+  ownMetadata(): Map<string, Uint8Array> {
+    if (this.metadata === EMPTY_MAP) this.metadata = new Map()
+    return this.metadata as Map<string, Uint8Array>
+  }
+
+  /** The peer's own, writable tag map. */
+  ownTags(): Map<string, TagEntry> {
+    if (this.tags === EMPTY_MAP) this.tags = new Map()
+    return this.tags as Map<string, TagEntry>
+  }
 
   /** Lowers `minExpiresAt` to `expiresAt` if that is earlier. */
   noteExpiry(expiresAt: number): void {

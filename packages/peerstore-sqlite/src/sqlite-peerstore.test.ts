@@ -57,6 +57,17 @@ describe('SqlitePeerstore', () => {
     expect(store.addrs(p)).toHaveLength(1)
   })
 
+  it('serves the dial path from memory: reads still work with the file closed', async () => {
+    const store = openSqlitePeerstore({ path: fresh(), gcIntervalMs: 0 })
+    const p = fakePeerId()
+    store.addAddrs(p, [A], AddressTTL.default)
+    await store.close()
+    expect(store.addrs(p).map((a) => a.multiaddr.toString())).toEqual(['/ip4/10.0.0.1/tcp/4001'])
+    expect(() => store.addAddrs(p, [A], AddressTTL.default)).toThrow(
+      expect.objectContaining({ code: 'PEERSTORE_CLOSED' }),
+    )
+  })
+
   it('close() writes what is pending; the data is in the file', async () => {
     const path = fresh()
     const store = openSqlitePeerstore({ path, flushIntervalMs: 60_000, gcIntervalMs: 0 })

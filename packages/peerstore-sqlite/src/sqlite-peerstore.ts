@@ -339,18 +339,18 @@ export class SqlitePeerstore extends MemoryPeerstore {
     for (const [peer, protocol] of s.selectProtocols.all() as unknown[][]) {
       const e = owner(peer, 'protocol')
       if (typeof protocol !== 'string') throw corrupt(`peer ${e.key}: bad protocol row`)
-      e.protocols.add(this.intern(protocol))
+      e.ownProtocols().add(this.intern(protocol))
     }
     for (const [peer, key, value] of s.selectMetadata.all() as unknown[][]) {
       const e = owner(peer, 'metadata')
       if (typeof key !== 'string' || !(value instanceof Uint8Array))
         throw corrupt(`peer ${e.key}: bad metadata row`)
-      e.metadata.set(key, new Uint8Array(value))
+      e.ownMetadata().set(key, new Uint8Array(value))
     }
     for (const [peer, name, value, expiresAt] of s.selectTags.all() as unknown[][]) {
       const e = owner(peer, 'tag')
       if (typeof name !== 'string' || typeof value !== 'number') throw corrupt(`peer ${e.key}: bad tag row`)
-      e.tags.set(name, {
+      e.ownTags().set(name, {
         value,
         expiresAt: expiresAt === null ? Number.POSITIVE_INFINITY : (expiresAt as number),
       })

@@ -3,6 +3,8 @@
  * resource scopes, gater, peerstore) and the numbers of its connection manager, with
  * their defaults in one place and their validation.
  */
+
+import type { DialerInit } from '@switchyard/dialer'
 import type {
   ConnectionGater,
   PeerId,
@@ -12,7 +14,6 @@ import type {
   StreamMuxerFactory,
   Transport,
 } from '@switchyard/interface'
-import type { DialerInit } from '@switchyard/dialer'
 import type { Upgrader } from '@switchyard/upgrader'
 import { type ReconnectPolicy, reconnectDefaults } from './disconnect.js'
 import type { HealthInit } from './health.js'
@@ -89,7 +90,10 @@ export interface SwitchInit {
    * `pingIntervalMs`; `@switchyard/ping` provides it, e.g.
    * `async (c, o) => { const s = await c.newStream(PING_PROTOCOL, o); ... }`.
    */
-  ping?: (conn: import('@switchyard/interface').Connection, options: { signal: AbortSignal }) => Promise<number>
+  ping?: (
+    conn: import('@switchyard/interface').Connection,
+    options: { signal: AbortSignal },
+  ) => Promise<number>
   /** Reconnect policy of keep-alive peers (seed 001 §4.3). */
   reconnect?: Partial<ReconnectPolicy>
   /** Time in ms, for age and activity. Default `Date.now`. */
@@ -177,13 +181,21 @@ export function validateInit(init: SwitchInit): SwitchConfig {
     maxInboundConnections: count('maxInboundConnections', init.maxInboundConnections ?? maxConnections),
     maxOutboundConnections: count('maxOutboundConnections', init.maxOutboundConnections ?? maxConnections),
     maxPendingInbound: count('maxPendingInbound', init.maxPendingInbound ?? switchDefaults.maxPendingInbound),
-    handshakeTimeoutMs: ms('handshakeTimeoutMs', init.handshakeTimeoutMs ?? switchDefaults.handshakeTimeoutMs, false),
+    handshakeTimeoutMs: ms(
+      'handshakeTimeoutMs',
+      init.handshakeTimeoutMs ?? switchDefaults.handshakeTimeoutMs,
+      false,
+    ),
     highWater,
     lowWater,
     gracePeriodMs: ms('gracePeriodMs', init.gracePeriodMs ?? switchDefaults.gracePeriodMs, true),
     goodbyeTimeoutMs: ms('goodbyeTimeoutMs', init.goodbyeTimeoutMs ?? switchDefaults.goodbyeTimeoutMs, false),
     pingIntervalMs,
-    inactivityTimeoutMs: ms('inactivityTimeoutMs', init.inactivityTimeoutMs ?? switchDefaults.inactivityTimeoutMs, true),
+    inactivityTimeoutMs: ms(
+      'inactivityTimeoutMs',
+      init.inactivityTimeoutMs ?? switchDefaults.inactivityTimeoutMs,
+      true,
+    ),
     maintenanceIntervalMs: ms(
       'maintenanceIntervalMs',
       init.maintenanceIntervalMs ?? switchDefaults.maintenanceIntervalMs,

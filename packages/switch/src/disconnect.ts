@@ -34,7 +34,10 @@ export const reconnectDefaults: ReconnectPolicy = {
 }
 
 /** The strategy for `reason` (seed 001 §4.3 `handle_disconnection`). */
-export function reconnectStrategy(reason: DisconnectReason, policy: ReconnectPolicy = reconnectDefaults): ReconnectStrategy {
+export function reconnectStrategy(
+  reason: DisconnectReason,
+  policy: ReconnectPolicy = reconnectDefaults,
+): ReconnectStrategy {
   switch (reason) {
     case 'normal':
     case 'network-restructure':

@@ -5,7 +5,7 @@
  * in the order they happen; a listener that throws does not disturb the switch.
  */
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { DisconnectReason, Direction, PeerId } from '@switchyard/interface'
+import type { Direction, DisconnectReason, PeerId } from '@switchyard/interface'
 
 /** What the events say about a connection (seed 002: direction, addresses, security, muxer). */
 export interface ConnInfo {
@@ -41,7 +41,12 @@ export type SwitchEvent =
       /** The error it closed with, if any. */
       readonly error: Error | undefined
     }
-  | { readonly type: 'stream:opened'; readonly peer: PeerId; readonly conn: ConnInfo; readonly stream: StreamInfo }
+  | {
+      readonly type: 'stream:opened'
+      readonly peer: PeerId
+      readonly conn: ConnInfo
+      readonly stream: StreamInfo
+    }
   | {
       readonly type: 'stream:closed'
       readonly peer: PeerId

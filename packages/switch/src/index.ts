@@ -1,1 +1,64 @@
-export {}
+/**
+ * `@switchyard/switch`: the thin coordinator of transports, upgrader, dialer, resource
+ * scopes, gater and peerstore (seed 002 "Switch / Swarm"; seeds 000 and 001). See README.md.
+ */
+export {
+  KEEP_ALIVE_TAG,
+  type SwitchConfig,
+  type SwitchDialerInit,
+  type SwitchInit,
+  switchDefaults,
+  validateInit,
+} from './config.js'
+export {
+  classifyClose,
+  goodbyeMode,
+  type ReconnectPolicy,
+  type ReconnectStrategy,
+  reconnectDefaults,
+  reconnectDelayMs,
+  reconnectStrategy,
+} from './disconnect.js'
+export { SwitchError, type SwitchErrorCode } from './errors.js'
+export {
+  type ConnInfo,
+  type StreamInfo,
+  type SwitchEvent,
+  type SwitchEventOf,
+  SwitchEvents,
+  type SwitchEventType,
+  type SwitchListener,
+} from './events.js'
+export {
+  type HealthGrade,
+  type HealthInit,
+  type HealthSample,
+  healthDefaults,
+  healthGrade,
+  healthScore,
+  scoreBandwidth,
+  scoreLatency,
+  scoreReliability,
+} from './health.js'
+export {
+  type HandleOptions,
+  handleDefaults,
+  ProtocolRegistry,
+  parseVersioned,
+  type Registration,
+} from './protocol-registry.js'
+export {
+  type PruneCandidate,
+  type PruneRankOptions,
+  rankForPruning,
+  selectPruneVictims,
+} from './prune-rank.js'
+export { keptDirection, preferredConnection } from './simultaneous-open.js'
+export {
+  type ConnectionStats,
+  createSwitch,
+  type OpenStreamOptions,
+  Switch,
+  type SwitchDialOptions,
+  type SwitchDialTarget,
+} from './switch.js'

@@ -7,8 +7,8 @@
  * every proposal, never cached).
  */
 import type { StreamHandler } from '@switchyard/interface'
-import type { ConnInfo } from './events.js'
 import { SwitchError } from './errors.js'
+import type { ConnInfo } from './events.js'
 
 /** Options of `Switch.handle`. */
 export interface HandleOptions {
@@ -83,7 +83,8 @@ export class ProtocolRegistry {
 
   /** Registers `handler` for `protocol`. */
   add(protocol: string, handler: StreamHandler, options: HandleOptions = {}): Registration {
-    if (typeof protocol !== 'string' || protocol.length === 0) throw new TypeError('protocol must be a non-empty string')
+    if (typeof protocol !== 'string' || protocol.length === 0)
+      throw new TypeError('protocol must be a non-empty string')
     if (typeof handler !== 'function') throw new TypeError('handler must be a function')
     if (options.offer !== undefined && typeof options.offer !== 'function') {
       throw new TypeError('HandleOptions.offer must be a function')
@@ -103,7 +104,10 @@ export class ProtocolRegistry {
       protocol,
       handler,
       semver,
-      maxInboundStreams: checkLimit('maxInboundStreams', options.maxInboundStreams ?? handleDefaults.maxInboundStreams),
+      maxInboundStreams: checkLimit(
+        'maxInboundStreams',
+        options.maxInboundStreams ?? handleDefaults.maxInboundStreams,
+      ),
       maxOutboundStreams: checkLimit(
         'maxOutboundStreams',
         options.maxOutboundStreams ?? handleDefaults.maxOutboundStreams,
@@ -159,13 +163,18 @@ export class ProtocolRegistry {
   /**
    * The registration that serves `protocol` on one connection: {@link resolve}, then the
    * connection's own set (`offered`, undefined = everything registered) and the
-   * handler's `offer` predicate.
+   * handler's `offer` predicate (skipped while `conn` is not known yet: the upgrade has
+   * not returned; the switch checks it again before dispatching).
    */
-  match(protocol: string, conn: ConnInfo, offered: ReadonlySet<string> | undefined): Registration | undefined {
+  match(
+    protocol: string,
+    conn: ConnInfo | undefined,
+    offered: ReadonlySet<string> | undefined,
+  ): Registration | undefined {
     const reg = this.resolve(protocol)
     if (reg === undefined) return undefined
     if (offered !== undefined && !offered.has(reg.protocol)) return undefined
-    if (reg.offer !== undefined && !safeOffer(reg.offer, conn)) return undefined
+    if (reg.offer !== undefined && conn !== undefined && !safeOffer(reg.offer, conn)) return undefined
     return reg
   }
 }

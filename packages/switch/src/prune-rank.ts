@@ -40,7 +40,10 @@ export interface PruneRankOptions {
 }
 
 /** The pruneable candidates, most expendable first (see the module comment). */
-export function rankForPruning(candidates: readonly PruneCandidate[], options: PruneRankOptions): PruneCandidate[] {
+export function rankForPruning(
+  candidates: readonly PruneCandidate[],
+  options: PruneRankOptions,
+): PruneCandidate[] {
   // The best connection of each peer (most streams, outbound, most recently active) is
   // not redundant; every other connection to that peer is.
   const best = new Map<string, PruneCandidate>()

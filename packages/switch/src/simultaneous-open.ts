@@ -17,7 +17,9 @@ export function keptDirection(localPeer: PeerId, remotePeer: PeerId): Direction 
 /**
  * Of two open connections to the same remote peer, the one to keep. `existing` is the
  * one already in the pool. Two connections of the same direction (not a simultaneous
- * open, e.g. two dials of ours) keep the existing one.
+ * open: a replacement of a degraded connection, two dials of explicit addresses) keep
+ * the newer one, which both sides see as the newer one too (keeping the existing one
+ * would let a replacement be closed by the remote while we close the degraded one).
  */
 export function preferredConnection<C extends { readonly direction: Direction }>(
   localPeer: PeerId,
@@ -25,6 +27,6 @@ export function preferredConnection<C extends { readonly direction: Direction }>
   existing: C,
   incoming: C,
 ): C {
-  if (existing.direction === incoming.direction) return existing
+  if (existing.direction === incoming.direction) return incoming
   return existing.direction === keptDirection(localPeer, remotePeer) ? existing : incoming
 }

@@ -2,7 +2,10 @@
  * A `net.Socket` as a `RawConnection`: the byte-stream contract
  * (@switchyard/interface byte-stream.ts) mapped onto Node's socket.
  *
- * - `write` → `socket.write`; its `false` is ours, the socket's `'drain'` is our drain.
+ * - `write` → `socket.write`. It returns `false` once the socket holds `writableHighWaterMark`
+ *   bytes (default 1 MiB, at least the socket's own mark), and the socket's `'drain'` is our drain.
+ *   Node's default socket mark (16 KiB) is far below one muxer batch (256 KiB): every batch
+ *   would wait for the socket to empty, leaving the loopback pipe idle in between.
  *   Writes made in the same tick are corked together and flushed in one `writev`.
  * - A full read buffer (`push()` false) → `socket.pause()`; `_readMore` → `socket.resume()`.
  * - `end` → `socket.end()` (the socket must allow half-open, so the remote may keep sending).
@@ -23,7 +26,15 @@ export interface SocketConnectionInit {
   localAddr?: Multiaddr
   /** Bytes buffered for a paused reader before the socket stops reading. Default 64 KiB. */
   readableHighWaterMark?: number
+  /**
+   * Bytes queued in the socket before `write()` returns `false`. Default 1 MiB; never below
+   * the socket's own `writableHighWaterMark` (its `'drain'` is only emitted past that mark).
+   */
+  writableHighWaterMark?: number
 }
+
+/** Default write mark of a `SocketConnection`, bytes. */
+export const DEFAULT_SOCKET_WRITABLE_HWM = 1024 * 1024
 
 /**
  * Wraps a connected `net.Socket` as a `RawConnection` and takes ownership of it:
@@ -40,11 +51,19 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
   readonly remoteAddr: Multiaddr
   readonly localAddr: Multiaddr
   readonly #socket: Socket
+  readonly #writableHwm: number
   #corked = false
 
   constructor(socket: Socket, init: SocketConnectionInit = {}) {
     super(init)
+    const hwm = init.writableHighWaterMark ?? DEFAULT_SOCKET_WRITABLE_HWM
+    if (!Number.isSafeInteger(hwm) || hwm < 0) {
+      throw new RangeError(`writableHighWaterMark must be an integer >= 0, got ${hwm}`)
+    }
     this.#socket = socket
+    // At or above the socket's own mark, so that our `false` always comes with the socket's
+    // needDrain set: its 'drain' (buffer empty) then follows.
+    this.#writableHwm = Math.max(hwm, socket.writableHighWaterMark)
     this.remoteAddr =
       init.remoteAddr ?? toMultiaddr(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
     this.localAddr = init.localAddr ?? toMultiaddr(socket.localAddress, socket.localPort, socket.remoteFamily)
@@ -78,7 +97,8 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
       socket.cork()
       process.nextTick(this.#uncork)
     }
-    return socket.write(chunk)
+    socket.write(chunk)
+    return socket.writableLength < this.#writableHwm
   }
 
   readonly #uncork = (): void => {

@@ -132,7 +132,10 @@ export class TcpTransport implements Transport {
     const config = this.#config
     socket.setNoDelay(config.noDelay)
     if (config.keepAlive) socket.setKeepAlive(true, config.keepAliveInitialDelayMs)
-    return new SocketConnection(socket, { readableHighWaterMark: config.readableHighWaterMark })
+    return new SocketConnection(socket, {
+      readableHighWaterMark: config.readableHighWaterMark,
+      writableHighWaterMark: config.writableHighWaterMark,
+    })
   }
 }
 

@@ -134,7 +134,8 @@ export class UpgradedConnection implements Connection {
         // proposal with the first data and cannot fall back to a second one).
         lazy: options.lazy === true && list.length === 1,
       })
-      scope?.setProtocol(protocol)
+      // A remote reset right after the negotiation has closed the scope already.
+      if (scope !== undefined && !scope.closed) scope.setProtocol(protocol)
       return { stream, protocol, direction: 'outbound', id: muxed.id }
     } catch (err) {
       muxed.destroy(err instanceof Error ? err : undefined)

@@ -38,6 +38,11 @@ export class FrameDecoder {
     return this.#scratchLength
   }
 
+  /** A frame is partly received (header bytes or payload outstanding): an EOF now truncates it. */
+  get midFrame(): boolean {
+    return this.#scratchLength > 0 || this.#header !== undefined
+  }
+
   /** Decodes everything in `chunk` (borrowed; payload pieces are subarrays of it). */
   push(chunk: Uint8Array): void {
     if (this.#failed) return

@@ -42,6 +42,8 @@ export type YamuxErrorCode =
   | 'YAMUX_ACK_TIMEOUT'
   /** The underlying channel closed or failed under the session (cause attached). */
   | 'YAMUX_TRANSPORT_CLOSED'
+  /** A bug: an exception escaped the session's own code (cause attached); the session was failed. */
+  | 'YAMUX_INTERNAL_ERROR'
 
 /** The one error class of @switchyard/yamux. */
 export class YamuxError extends SwitchyardError<YamuxErrorCode> {

@@ -115,6 +115,17 @@ export class YamuxSession implements StreamMuxer {
   #flushing = false
   #channelBlocked = false
   #readingPaused = false
+  /**
+   * Our side of the channel: `open`, or `ended` once we called `channel.end()` (or
+   * the channel closed). Nothing is written after `ended` (byte-stream contract:
+   * write after end throws). A separate field from `#state`: the session may be
+   * over while its last frames are still being flushed.
+   */
+  #channelWrite: 'open' | 'ended' = 'open'
+  /** `#endChannel()` was asked for from inside `#flush()`: end once the batch is out. */
+  #endPending = false
+  /** The remote ended its side of the channel (EOF). */
+  #remoteChannelEnded = false
 
   // Incoming frame being decoded.
   #current: YamuxStream | undefined
@@ -156,9 +167,9 @@ export class YamuxSession implements StreamMuxer {
     })
     channel.setSink({
       onData: (chunk) => this.#onChannelData(chunk),
-      onEnd: () => this.#onChannelEnd(),
+      onEnd: () => this.#guard(() => this.#onChannelEnd()),
     })
-    channel.onceClosed((err) => this.#onChannelClosed(err))
+    channel.onceClosed((err) => this.#guard(() => this.#onChannelClosed(err)))
     if (config.keepAliveIntervalMs > 0) {
       // An initial ping measures the RTT that window auto-tuning needs.
       this.#sendPing()
@@ -246,7 +257,9 @@ export class YamuxSession implements StreamMuxer {
    */
   ping(options: AbortOptions = {}): Promise<number> {
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason)
-    if (this.#state !== 'open') return Promise.reject(this.#closedError())
+    if (this.#state === 'closed' || this.#remoteChannelEnded || this.#channelWrite === 'ended') {
+      return Promise.reject(this.#closedError())
+    }
     const ping = this.#ping ?? this.#sendPing()
     let waiter: ActivePing['waiters'][number] | undefined
     const p = new Promise<number>((resolve, reject) => {
@@ -271,14 +284,7 @@ export class YamuxSession implements StreamMuxer {
     this.#state = 'closing'
     this.#rejectBacklogWaiters()
     if (this.#streams.size > 0) {
-      if (this.#closeTimer === undefined && this.#config.closeTimeoutMs > 0) {
-        this.#closeTimer = this.#clock.setTimeout(() => {
-          this.#closeTimer = undefined
-          this.#resetAll(new YamuxError('YAMUX_SESSION_CLOSED', 'close timeout: stream reset'))
-        }, this.#config.closeTimeoutMs)
-      } else if (this.#config.closeTimeoutMs === 0) {
-        this.#resetAll(new YamuxError('YAMUX_SESSION_CLOSED', 'session closed: stream reset'))
-      }
+      this.#startCloseTimer()
       try {
         if (this.#streams.size > 0) await this.#wait(this.#closeWaiters, options)
       } catch (err) {
@@ -319,11 +325,15 @@ export class YamuxSession implements StreamMuxer {
     try {
       this.#decoder.push(chunk)
     } catch (err) {
-      if (SwitchyardErrorCode(err) !== undefined && PROTOCOL_ERROR_CODES.has(SwitchyardErrorCode(err)!)) {
-        this.#fail(err as Error, GoAwayCode.ProtocolError)
-      } else {
-        this.#fail(err as Error, GoAwayCode.InternalError)
-      }
+      const code = SwitchyardErrorCode(err)
+      this.#guard(() =>
+        this.#fail(
+          err as Error,
+          code !== undefined && PROTOCOL_ERROR_CODES.has(code)
+            ? GoAwayCode.ProtocolError
+            : GoAwayCode.InternalError,
+        ),
+      )
     }
   }
 
@@ -460,16 +470,57 @@ export class YamuxSession implements StreamMuxer {
     if (this.#streams.size === 0) this.#shutdown(undefined)
   }
 
+  /**
+   * The remote ended its side of the channel. Graceful when nothing was cut: no
+   * frame half-received and every open stream already got the remote's FIN (its
+   * readers still get what is buffered, then EOF). A stream the remote had not
+   * finished was cut mid-transfer: the session fails with YAMUX_TRANSPORT_CLOSED.
+   */
   #onChannelEnd(): void {
     if (this.#state === 'closed') return
-    if (this.#streams.size === 0 && (this.#localGoAway || this.#remoteGoAway !== undefined)) {
+    this.#remoteChannelEnded = true
+    let cut = this.#decoder.midFrame
+    for (const stream of this.#streams.values()) {
+      if (!stream.remoteEnded) {
+        cut = true
+        break
+      }
+    }
+    if (cut) {
+      this.#fail(new YamuxError('YAMUX_TRANSPORT_CLOSED', 'the channel ended under the session'), undefined)
+      return
+    }
+    // Nothing more can arrive: no new streams, no pong, no window update.
+    this.#stopPinging(new YamuxError('YAMUX_SESSION_CLOSED', 'the remote ended the channel'))
+    if (this.#streams.size === 0) {
       this.#shutdown(undefined)
       return
     }
-    this.#fail(new YamuxError('YAMUX_TRANSPORT_CLOSED', 'the channel ended under the session'), undefined)
+    if (this.#state === 'open') this.#state = 'closing'
+    this.#rejectBacklogWaiters()
+    // Our half-closed streams may still send, but no window update can come: bound the wait.
+    this.#startCloseTimer()
+  }
+
+  /** Open streams may finish within `closeTimeoutMs`; then (or at once for 0) they are reset. */
+  #startCloseTimer(): void {
+    if (this.#config.closeTimeoutMs === 0) {
+      this.#resetAll(new YamuxError('YAMUX_SESSION_CLOSED', 'session closed: stream reset'))
+      return
+    }
+    if (this.#closeTimer !== undefined) return
+    this.#closeTimer = this.#clock.setTimeout(
+      () =>
+        this.#guard(() => {
+          this.#closeTimer = undefined
+          this.#resetAll(new YamuxError('YAMUX_SESSION_CLOSED', 'close timeout: stream reset'))
+        }),
+      this.#config.closeTimeoutMs,
+    )
   }
 
   #onChannelClosed(err: Error | undefined): void {
+    this.#channelWrite = 'ended'
     this.#clearLinger()
     if (this.#state === 'closed') return
     if (err === undefined && this.#streams.size === 0) {
@@ -484,6 +535,7 @@ export class YamuxSession implements StreamMuxer {
   // ---- outgoing ---------------------------------------------------------------------
 
   #queueControl(type: number, flags: number, id: number, length: number): void {
+    if (this.#channelWrite === 'ended') return
     this.#control.push(type, flags, id, length)
     if (this.#channelBlocked && !this.#readingPaused) {
       const queued = (this.#control.length - this.#controlHead) / 4
@@ -496,7 +548,7 @@ export class YamuxSession implements StreamMuxer {
   }
 
   #markDirty(stream: YamuxStream): void {
-    if (stream.inDirty) return
+    if (stream.inDirty || this.#channelWrite === 'ended') return
     stream.inDirty = true
     this.#dirty.push(stream)
     this.#scheduleFlush()
@@ -509,28 +561,68 @@ export class YamuxSession implements StreamMuxer {
   #announce(stream: YamuxStream): void {
     this.#announcing.push(stream)
     if (this.#announceImmediate !== undefined) return
-    this.#announceImmediate = setImmediate(() => {
-      this.#announceImmediate = undefined
-      const list = this.#announcing
-      this.#announcing = []
-      for (const s of list) if (!s.closed) this.#markDirty(s)
-    })
+    this.#announceImmediate = setImmediate(() =>
+      this.#guard(() => {
+        this.#announceImmediate = undefined
+        const list = this.#announcing
+        this.#announcing = []
+        for (const s of list) if (!s.closed) this.#markDirty(s)
+      }),
+    )
   }
   #announcing: YamuxStream[] = []
   #announceImmediate: ReturnType<typeof setImmediate> | undefined
 
   #scheduleFlush(): void {
-    if (this.#flushScheduled || this.#flushing || this.#channelBlocked) return
+    if (this.#flushScheduled || this.#flushing || this.#channelBlocked || this.#channelWrite === 'ended')
+      return
     this.#flushScheduled = true
-    queueMicrotask(() => {
-      this.#flushScheduled = false
-      this.#flush()
-    })
+    queueMicrotask(() =>
+      this.#guard(() => {
+        this.#flushScheduled = false
+        this.#flush()
+      }),
+    )
+  }
+
+  /**
+   * Runs a callback of a microtask, timer or channel event: an exception must never
+   * reach the event loop. One that escapes is a bug of ours or a failing channel;
+   * it ends the session with YAMUX_INTERNAL_ERROR (cause attached).
+   */
+  #guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (cause) {
+      this.#internalError(cause)
+    }
+  }
+
+  #internalError(cause: unknown): void {
+    const err = new YamuxError('YAMUX_INTERNAL_ERROR', 'internal error in the yamux session', { cause })
+    try {
+      this.#fail(err, GoAwayCode.InternalError)
+    } catch {
+      // Failing failed too: drop the channel; its close reaches #onChannelClosed.
+      this.#channelWrite = 'ended'
+      this.#channel.destroy(err)
+    }
   }
 
   /** Writes everything queued, one `channel.write()` per `maxWriteBytes`, until the channel pushes back. */
   #flush(): void {
-    if (this.#channelBlocked || this.#flushing || this.#channel.closed) return
+    if (this.#channelBlocked || this.#flushing || this.#channelWrite === 'ended') return
+    if (this.#channel.closed || this.#channel.writableEnded) {
+      // Closed: #onChannelClosed ends the session. Ended, but not by us: the session
+      // owns the channel, so someone broke it; nothing queued can be sent any more.
+      this.#channelWrite = 'ended'
+      if (!this.#channel.closed) {
+        const err = new YamuxError('YAMUX_TRANSPORT_CLOSED', 'the channel was ended under the session')
+        this.#fail(err, undefined)
+        this.#channel.destroy(err)
+      }
+      return
+    }
     this.#flushing = true
     try {
       const batch = this.#batch
@@ -570,17 +662,37 @@ export class YamuxSession implements StreamMuxer {
           this.#goAwayPending = undefined
         }
         if (batch.frames === 0) break
-        if (!this.#channel.write(batch.take())) {
+        let more = true
+        try {
+          // Several chunks (runs of small frames, large payloads uncopied); the
+          // channel coalesces the writes of a tick. `false` is advice: finish the batch.
+          for (const chunk of batch.take()) more = this.#channel.write(chunk) && more
+        } catch (cause) {
+          // The channel was ended or broken by someone else: nothing more can be written.
+          this.#channelWrite = 'ended'
+          const err = new YamuxError('YAMUX_TRANSPORT_CLOSED', 'the channel refused a write', { cause })
+          this.#fail(err, undefined)
+          this.#channel.destroy(err)
+          break
+        }
+        if (!more) {
           this.#channelBlocked = true
-          this.#channel.onceDrain(() => this.#onChannelDrain())
+          this.#channel.onceDrain(() => this.#guard(() => this.#onChannelDrain()))
         }
       }
     } finally {
       this.#flushing = false
     }
+    // The session ended from inside the loop (a FIN finished the last stream):
+    // the batch with that FIN went out above; now the channel may end.
+    if (this.#endPending) {
+      this.#endPending = false
+      this.#endChannel()
+    }
   }
 
   #onChannelDrain(): void {
+    if (this.#channelWrite === 'ended') return
     this.#channelBlocked = false
     if (this.#readingPaused) {
       this.#readingPaused = false
@@ -596,10 +708,14 @@ export class YamuxSession implements StreamMuxer {
       id,
       start: this.#clock.now(),
       waiters: [],
-      timer: this.#clock.setTimeout(() => {
-        if (this.#ping !== ping) return
-        this.#fail(new YamuxError('YAMUX_KEEPALIVE_TIMEOUT', 'ping timeout'), GoAwayCode.InternalError)
-      }, this.#config.pingTimeoutMs),
+      timer: this.#clock.setTimeout(
+        () =>
+          this.#guard(() => {
+            if (this.#ping !== ping) return
+            this.#fail(new YamuxError('YAMUX_KEEPALIVE_TIMEOUT', 'ping timeout'), GoAwayCode.InternalError)
+          }),
+        this.#config.pingTimeoutMs,
+      ),
     }
     this.#ping = ping
     this.#queueControl(FrameType.Ping, Flag.SYN, 0, id)
@@ -607,12 +723,27 @@ export class YamuxSession implements StreamMuxer {
   }
 
   #scheduleKeepAlive(): void {
-    this.#keepAliveTimer = this.#clock.setTimeout(() => {
-      this.#keepAliveTimer = undefined
-      if (this.#state === 'closed') return
-      if (this.#ping === undefined) this.#sendPing()
-      this.#scheduleKeepAlive()
-    }, this.#config.keepAliveIntervalMs)
+    this.#keepAliveTimer = this.#clock.setTimeout(
+      () =>
+        this.#guard(() => {
+          this.#keepAliveTimer = undefined
+          if (this.#state === 'closed' || this.#remoteChannelEnded) return
+          if (this.#ping === undefined) this.#sendPing()
+          this.#scheduleKeepAlive()
+        }),
+      this.#config.keepAliveIntervalMs,
+    )
+  }
+
+  /** No pong can come any more: stop keepalive and reject `ping()` callers. */
+  #stopPinging(err: Error): void {
+    if (this.#keepAliveTimer !== undefined) this.#clock.clearTimeout(this.#keepAliveTimer)
+    this.#keepAliveTimer = undefined
+    const ping = this.#ping
+    this.#ping = undefined
+    if (ping === undefined) return
+    this.#clock.clearTimeout(ping.timer)
+    for (const w of ping.waiters) w.reject(err)
   }
 
   #goAway(code: number): void {
@@ -669,7 +800,10 @@ export class YamuxSession implements StreamMuxer {
       const waiters = this.#closeWaiters
       this.#closeWaiters = []
       for (const w of waiters) w.resolve()
-      if (this.#remoteGoAway !== undefined && this.#state === 'open') this.#shutdown(undefined)
+      // The remote said GoAway or ended the channel: nothing more can happen.
+      if (this.#remoteChannelEnded || (this.#remoteGoAway !== undefined && this.#state === 'open')) {
+        this.#shutdown(undefined)
+      }
     }
   }
 
@@ -730,17 +864,18 @@ export class YamuxSession implements StreamMuxer {
     if (this.#ackTimer !== undefined) this.#clock.clearTimeout(this.#ackTimer)
     this.#ackTimerDeadline = deadline
     this.#ackTimer = this.#clock.setTimeout(
-      () => {
-        this.#ackTimer = undefined
-        this.#ackTimerDeadline = Number.POSITIVE_INFINITY
-        const now = this.#clock.now()
-        for (const [stream, at] of this.#inboundBacklog) {
-          if (at > now) break
-          // Opened and never used (not negotiated): reset it.
-          stream.destroy(new YamuxError('YAMUX_ACK_TIMEOUT', `stream ${stream.id} was never acknowledged`))
-        }
-        this.#scheduleAckTimer()
-      },
+      () =>
+        this.#guard(() => {
+          this.#ackTimer = undefined
+          this.#ackTimerDeadline = Number.POSITIVE_INFINITY
+          const now = this.#clock.now()
+          for (const [stream, at] of this.#inboundBacklog) {
+            if (at > now) break
+            // Opened and never used (not negotiated): reset it.
+            stream.destroy(new YamuxError('YAMUX_ACK_TIMEOUT', `stream ${stream.id} was never acknowledged`))
+          }
+          this.#scheduleAckTimer()
+        }),
       Math.max(0, deadline - this.#clock.now()),
     )
   }
@@ -773,12 +908,31 @@ export class YamuxSession implements StreamMuxer {
     this.#endChannel()
   }
 
+  /**
+   * Writes what is queued, then ends the channel; from then on nothing is written.
+   * Called from inside `#flush()` (a stream's FIN finished the session), it only
+   * marks the end as pending: the flush writes its batch first, then ends.
+   */
   #endChannel(): void {
+    if (this.#channelWrite === 'ended') return
+    if (this.#flushing) {
+      this.#endPending = true
+      return
+    }
     const channel = this.#channel
-    if (channel.closed) return
     // Best effort: write the last frames even if the channel asked for drain.
     this.#channelBlocked = false
-    this.#flush()
+    try {
+      this.#flush()
+    } catch {
+      // The channel failed while taking the last frames; it is ended below either way.
+    }
+    this.#channelWrite = 'ended'
+    this.#control = []
+    this.#controlHead = 0
+    this.#dirty = []
+    this.#dirtyHead = 0
+    if (channel.closed) return
     channel.end()
     if (!channel.closed && this.#lingerTimer === undefined) {
       this.#lingerTimer = this.#clock.setTimeout(() => {

@@ -229,7 +229,7 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
       if (this.#needDrain && this.#sendQueued < config.streamWriteHighWaterMark) {
         this.#needDrain = false
         // Drain callbacks write more; run them outside the session's batch loop.
-        queueMicrotask(() => this.emitDrain())
+        queueMicrotask(() => this.#emitDrainSafely())
       }
     }
     const finNow = this.#finQueued && !this.#finSent && this.#sendQueued === 0
@@ -245,6 +245,15 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
       }
     }
     return this.#sendQueued > 0 && this.#sendWindow > 0 && !this.closed
+  }
+
+  /** A drain callback that throws fails this stream, never the event loop. */
+  #emitDrainSafely(): void {
+    try {
+      this.emitDrain()
+    } catch (cause) {
+      this.destroy(new StreamError('STREAM_SINK_THREW', 'a drain callback threw', { cause }))
+    }
   }
 
   #sentFlags(flags: number): number {

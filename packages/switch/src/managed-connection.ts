@@ -1,0 +1,113 @@
+/**
+ * The switch's bookkeeping of one connection: its `ConnInfo`, its per-connection
+ * protocol set, per-protocol stream counts, activity and health measures, and why it
+ * closed. Created before the upgrade (so inbound streams that arrive during it find
+ * their handlers), filled in when the upgrade returns.
+ */
+import type { Connection, Direction, DisconnectReason, PeerId } from '@switchyard/interface'
+import type { ConnInfo, StreamInfo } from './events.js'
+import { type HealthInit, type HealthSample, healthScore } from './health.js'
+
+/** One connection as the switch tracks it. */
+export class ManagedConnection {
+  #conn: Connection | undefined
+  #info: ConnInfo | undefined
+  /** In the pool and announced with `connected`. */
+  added = false
+  /** Why we closed it, when we did (otherwise derived from its error). */
+  closeReason: DisconnectReason | undefined
+  /** Marked for replacement by maintenance (health `critical`): a new connection wins over it. */
+  degraded = false
+  /** Protocols offered on this connection; `undefined` = every registered one (seed 000). */
+  offered: Set<string> | undefined
+  openedAt: number
+  lastActivityAt: number
+  lastPingAt: number
+  successes = 0
+  failures = 0
+  latencyMs: number | undefined
+  /** Inbound / outbound streams open, by registered protocol. */
+  readonly inbound = new Map<string, number>()
+  readonly outbound = new Map<string, number>()
+  /** Streams announced with `stream:opened` and not yet closed. */
+  readonly streams = new Map<string, StreamInfo>()
+  /** Inbound streams negotiated before the connection was announced, dispatched right after. */
+  pending: Array<() => void> = []
+
+  constructor(now: number) {
+    this.openedAt = now
+    this.lastActivityAt = now
+    this.lastPingAt = now
+  }
+
+  get conn(): Connection | undefined {
+    return this.#conn
+  }
+
+  get info(): ConnInfo | undefined {
+    return this.#info
+  }
+
+  get direction(): Direction {
+    return this.#conn!.direction
+  }
+
+  get remotePeer(): PeerId {
+    return this.#conn!.remotePeer
+  }
+
+  /** Sets the upgraded connection (once). */
+  attach(conn: Connection): void {
+    if (this.#conn !== undefined) return
+    this.#conn = conn
+    this.#info = {
+      id: conn.id,
+      remotePeer: conn.remotePeer,
+      direction: conn.direction,
+      remoteAddr: conn.remoteAddr,
+      localAddr: conn.localAddr,
+      security: conn.security,
+      muxer: conn.muxer,
+    }
+  }
+
+  /** Open and usable for new streams. */
+  get usable(): boolean {
+    return this.added && this.closeReason === undefined && this.#conn?.state === 'open'
+  }
+
+  count(map: Map<string, number>, protocol: string): number {
+    return map.get(protocol) ?? 0
+  }
+
+  increment(map: Map<string, number>, protocol: string): void {
+    map.set(protocol, (map.get(protocol) ?? 0) + 1)
+  }
+
+  decrement(map: Map<string, number>, protocol: string): void {
+    const n = (map.get(protocol) ?? 0) - 1
+    if (n <= 0) map.delete(protocol)
+    else map.set(protocol, n)
+  }
+
+  /** Records a round trip (EWMA, alpha 0.2) and counts it as a success. */
+  recordPing(rttMs: number, now: number): void {
+    this.latencyMs = this.latencyMs === undefined ? rttMs : this.latencyMs * 0.8 + rttMs * 0.2
+    this.successes++
+    this.lastPingAt = now
+    this.lastActivityAt = Math.max(this.lastActivityAt, now)
+  }
+
+  healthSample(): HealthSample {
+    return {
+      latencyMs: this.latencyMs,
+      successes: this.successes,
+      failures: this.failures,
+      bytesPerSecond: undefined,
+    }
+  }
+
+  healthScore(init: HealthInit): number {
+    return healthScore(this.healthSample(), init)
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { FrameType, HEADER_LENGTH } from './constants.js'
+import { FrameBatch, PASS_THROUGH_BYTES } from './frame-batch.js'
+import { headerBytes } from './frame.js'
+
+const concat = (parts: Uint8Array[]) => Buffer.concat(parts)
+
+describe('FrameBatch', () => {
+  it('small frames leave as one contiguous chunk', () => {
+    const b = new FrameBatch()
+    b.frame(FrameType.Data, 0, 1, 3)
+    b.piece(new Uint8Array([1, 2, 3]))
+    b.frame(FrameType.WindowUpdate, 0, 1, 1000)
+    expect(b.size).toBe(2 * HEADER_LENGTH + 3)
+    const out = b.take()
+    expect(out).toHaveLength(1)
+    expect(concat(out)).toEqual(
+      concat([headerBytes(FrameType.Data, 0, 1, 3), new Uint8Array([1, 2, 3]), headerBytes(1, 0, 1, 1000)]),
+    )
+    expect(b.size).toBe(0)
+    expect(b.frames).toBe(0)
+  })
+
+  it('large payload pieces are passed through uncopied, between runs of headers', () => {
+    const big = new Uint8Array(PASS_THROUGH_BYTES + 5).fill(7)
+    const view = new Uint8Array(100_000).fill(9).subarray(17, 17 + PASS_THROUGH_BYTES) // byteOffset != 0
+    const b = new FrameBatch()
+    b.frame(FrameType.Data, 0, 1, big.byteLength)
+    b.piece(big)
+    b.frame(FrameType.Data, 0, 3, view.byteLength + 2)
+    b.piece(view)
+    b.piece(new Uint8Array([4, 5]))
+    const out = b.take()
+    expect(out[1]).toBe(big)
+    expect(out[3]).toBe(view)
+    expect(out.map((c) => c.byteLength)).toEqual([HEADER_LENGTH, big.byteLength, HEADER_LENGTH, view.byteLength, 2])
+    expect(concat(out)).toEqual(
+      concat([
+        headerBytes(FrameType.Data, 0, 1, big.byteLength),
+        big,
+        headerBytes(FrameType.Data, 0, 3, view.byteLength + 2),
+        view,
+        new Uint8Array([4, 5]),
+      ]),
+    )
+  })
+})
