@@ -7,10 +7,18 @@ describe('parseCommand', () => {
       name: 'listen',
       listen: ['/ip4/127.0.0.1/tcp/0'],
       key: undefined,
+      peerstore: undefined,
+      maxConnections: 20_000,
     })
     expect(
       parseCommand(['listen', '--listen', '/ip4/0.0.0.0/tcp/1', '--listen', '/ip6/::/tcp/2', '--key', 'k']),
-    ).toEqual({ name: 'listen', listen: ['/ip4/0.0.0.0/tcp/1', '/ip6/::/tcp/2'], key: 'k' })
+    ).toEqual({
+      name: 'listen',
+      listen: ['/ip4/0.0.0.0/tcp/1', '/ip6/::/tcp/2'],
+      key: 'k',
+      peerstore: undefined,
+      maxConnections: 20_000,
+    })
   })
 
   it('perf sizes', () => {

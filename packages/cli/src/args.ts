@@ -8,7 +8,7 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage:
-  switchyard listen [--listen MULTIADDR]... [--key FILE]
+  switchyard listen [--listen MULTIADDR]... [--key FILE] [--peerstore sqlite:PATH] [--max-connections N]
   switchyard ping MULTIADDR [--count N]
   switchyard perf MULTIADDR [--upload SIZE] [--download SIZE] [--streams N] [--json]
   switchyard bench MULTIADDR [--tests ping,echo,streams,perf,connect,cconnect] [--json]
@@ -18,7 +18,13 @@ export const USAGE = `usage:
   SIZE is bytes or 64MiB, 1GiB, 20MB, ...`
 
 export type Command =
-  | { name: 'listen'; listen: string[]; key: string | undefined }
+  | {
+      name: 'listen'
+      listen: string[]
+      key: string | undefined
+      peerstore: string | undefined
+      maxConnections: number
+    }
   | { name: 'ping'; addr: string; count: number }
   | { name: 'perf'; addr: string; upload: number; download: number; streams: number; json: boolean }
   | { name: 'bench'; addr: string; tests: BenchTest[]; json: boolean; scale: number }
@@ -39,13 +45,24 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'listen': {
       const { values } = parse(
         rest,
-        { listen: { type: 'string', multiple: true }, key: { type: 'string' } },
+        {
+          listen: { type: 'string', multiple: true },
+          key: { type: 'string' },
+          peerstore: { type: 'string' },
+          'max-connections': { type: 'string' },
+        },
         0,
       )
       return {
         name,
         listen: (values.listen as string[] | undefined) ?? ['/ip4/127.0.0.1/tcp/0'],
         key: values.key as string | undefined,
+        peerstore: values.peerstore as string | undefined,
+        maxConnections: positiveInt(
+          values['max-connections'] as string | undefined,
+          'max-connections',
+          20_000,
+        ),
       }
     }
     case 'ping': {

@@ -24,7 +24,11 @@ async function main(argv: readonly string[]): Promise<number> {
       await runDemo(io)
       return 0
     case 'listen': {
-      const host = await createTcpHost({ keyFile: command.key })
+      const host = await createTcpHost({
+        keyFile: command.key,
+        peerstore: command.peerstore,
+        maxConnections: command.maxConnections,
+      })
       await listenCommand(host, command.listen, io)
       return 0
     }
@@ -39,7 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
         await perfCommand(host, command, io)
         break
       case 'bench':
-        await benchCommand(host, command, io)
+        await benchCommand(host, command, io, () => createTcpHost({}))
         break
     }
   } finally {

@@ -45,25 +45,30 @@ export interface PingSummary {
 export async function pingCommand(host: Host, addr: string, count: number, io: Output): Promise<PingSummary> {
   const conn = await host.dial(addr)
   try {
-    const stream = await conn.newStream(PING_PROTOCOL)
-    const pinger = new Pinger(stream)
-    const rttsMs: number[] = []
+    return await pingOn(conn, count, io)
+  } finally {
+    await conn.close()
+  }
+}
+
+/** `count` pings on one new stream of `conn`, a line each, then a summary line. */
+export async function pingOn(conn: HostConnection, count: number, io: Output): Promise<PingSummary> {
+  const pinger = new Pinger(await conn.newStream(PING_PROTOCOL))
+  const rttsMs: number[] = []
+  try {
     for (let i = 0; i < count; i++) {
       const rtt = await pinger.ping()
       rttsMs.push(rtt)
       io.out(`pong from ${conn.remotePeer}: seq=${i} time=${rtt.toFixed(3)} ms`)
     }
-    pinger.close()
-    // Let the listener end its side too, so the stream finishes before the connection closes.
-    await closedWithin(stream, 1000)
-    const sorted = [...rttsMs].sort((a, b) => a - b)
-    io.out(
-      `${count} pings: min ${sorted[0]!.toFixed(3)} ms, median ${median(sorted).toFixed(3)} ms, max ${sorted.at(-1)!.toFixed(3)} ms`,
-    )
-    return { rttsMs }
   } finally {
-    await conn.close()
+    pinger.close()
   }
+  const sorted = [...rttsMs].sort((a, b) => a - b)
+  io.out(
+    `${count} pings: min ${sorted[0]!.toFixed(3)} ms, median ${median(sorted).toFixed(3)} ms, max ${sorted.at(-1)!.toFixed(3)} ms`,
+  )
+  return { rttsMs }
 }
 
 /** Result of `switchyard perf`, also its `--json` output. */
@@ -153,11 +158,17 @@ export function benchSizes(scale: number) {
   }
 }
 
-/** `switchyard bench`: one JSON object with every requested measurement. */
+/**
+ * `switchyard bench`: one JSON object with every requested measurement. Tests on
+ * one connection share a dial of `host`; `connect` and `cconnect` measure new
+ * connections, from hosts made by `newHost` (a switch reuses its connection to a
+ * peer, so "N clients dialing at once" are N hosts).
+ */
 export async function benchCommand(
   host: Host,
   opts: { addr: string; tests: readonly BenchTest[]; json: boolean; scale: number },
   io: Output,
+  newHost: () => Promise<Host>,
 ): Promise<Record<string, unknown>> {
   const sizes = benchSizes(opts.scale)
   const report: Record<string, unknown> = {}
@@ -168,7 +179,7 @@ export async function benchCommand(
       io.err(`bench: ${test}`)
       switch (test) {
         case 'ping': {
-          const { rttsMs } = await pingCommand(host, opts.addr, sizes.pings, quiet)
+          const { rttsMs } = await pingOn(conn, sizes.pings, quiet)
           report.ping = latencyStats(rttsMs)
           break
         }
@@ -246,22 +257,32 @@ export async function benchCommand(
           break
         }
         case 'connect': {
-          const times: number[] = []
-          for (let i = 0; i < sizes.connects; i++) {
-            const t0 = performance.now()
-            const c = await host.dial(opts.addr)
-            times.push(performance.now() - t0)
-            await c.close()
+          const client = await newHost()
+          try {
+            const times: number[] = []
+            for (let i = 0; i < sizes.connects; i++) {
+              const t0 = performance.now()
+              const c = await client.dial(opts.addr)
+              times.push(performance.now() - t0)
+              await c.close()
+            }
+            report.connect = latencyStats(times)
+          } finally {
+            await client.close()
           }
-          report.connect = latencyStats(times)
           break
         }
         case 'cconnect': {
-          const t0 = performance.now()
-          const conns = await Promise.all(Array.from({ length: sizes.clients }, () => host.dial(opts.addr)))
-          const perSec = sizes.clients / ((performance.now() - t0) / 1000)
-          await Promise.all(conns.map((c) => c.close()))
-          report.cconnect = { clients: sizes.clients, connectionsPerSec: round(perSec) }
+          const clients = await Promise.all(Array.from({ length: sizes.clients }, () => newHost()))
+          try {
+            const t0 = performance.now()
+            const conns = await Promise.all(clients.map((c) => c.dial(opts.addr)))
+            const perSec = sizes.clients / ((performance.now() - t0) / 1000)
+            await Promise.all(conns.map((c) => c.close()))
+            report.cconnect = { clients: sizes.clients, connectionsPerSec: round(perSec) }
+          } finally {
+            await Promise.all(clients.map((c) => c.close()))
+          }
           break
         }
       }

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { type Output, perfCommand, pingCommand } from './commands.js'
+import { type Output, perfCommand, pingOn } from './commands.js'
 import { createTcpHost } from './tcp-host.js'
 
 const DOWNLOAD = 256 * 1024 * 1024
@@ -22,8 +22,11 @@ export async function runDemo(io: Output): Promise<void> {
     const host = await createTcpHost({})
     io.out(`client is ${host.peerId}\n`)
     try {
+      const conn = await host.dial(addr)
+      io.out(`connected: ${conn.security} + ${conn.muxer}, negotiated with multistream-select 1.0.0\n`)
       io.out('ping:')
-      const { rttsMs } = await pingCommand(host, addr, 5, { out: (l) => io.out(`  ${l}`), err: io.err })
+      const { rttsMs } = await pingOn(conn, 5, { out: (l) => io.out(`  ${l}`), err: io.err })
+      await conn.close()
       io.out(`\nperf: download ${DOWNLOAD / 1024 ** 2} MiB, then upload ${UPLOAD / 1024 ** 2} MiB`)
       const down = await perfCommand(
         host,
@@ -33,7 +36,7 @@ export async function runDemo(io: Output): Promise<void> {
       const up = await perfCommand(host, { addr, upload: UPLOAD, download: 0, streams: 1, json: false }, io)
       const sorted = [...rttsMs].sort((a, b) => a - b)
       io.out('\nsummary:')
-      io.out(`  connection  TCP + /noise + /yamux/1.0.0, multistream-select 1.0.0`)
+      io.out(`  connection  TCP + ${conn.security} + ${conn.muxer}`)
       io.out(`  ping        median ${sorted[sorted.length >> 1]!.toFixed(3)} ms over ${rttsMs.length} pings`)
       io.out(`  download    ${down.downloadMBps} MB/s`)
       io.out(`  upload      ${up.uploadMBps} MB/s`)

@@ -8,6 +8,9 @@ import type { AbortOptions, ByteStream } from '@switchyard/interface'
 /** A connection as the CLI uses it. */
 export interface HostConnection {
   readonly remotePeer: string
+  /** The negotiated security and muxer protocol ids. */
+  readonly security: string
+  readonly muxer: string
   newStream(protocol: string, options?: AbortOptions): Promise<ByteStream>
   close(options?: AbortOptions): Promise<void>
 }

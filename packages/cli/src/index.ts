@@ -12,6 +12,7 @@ export {
   type PingSummary,
   perfCommand,
   pingCommand,
+  pingOn,
 } from './commands.js'
 export { describeFailure, type Failure } from './failure.js'
 export type { Host, HostConnection } from './host.js'

@@ -1,18 +1,23 @@
 /**
- * The CLI's node: transport-tcp + upgrader (Noise, Yamux, multistream-select),
- * serving ping, echo and perf. A deliberately small coordinator: every dial is a
- * new connection, and it tracks what it owns so `close()` releases everything.
+ * The CLI's node: a `@switchyard/switch` over TCP with Noise and Yamux, serving
+ * ping, echo and perf. The switch owns every connection, listener and timer;
+ * `close()` releases them all.
+ *
+ * The CLI is a demo and benchmark tool, so its listener trusts loopback: the
+ * resource manager allowlists 127.0.0.0/8 and ::1 (no per-IP caps or inbound
+ * rate limits for them) and allows `maxConnections` connections. The switch's own
+ * defaults, for applications, stay strict.
  */
-import { setMaxListeners } from 'node:events'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ECHO_PROTOCOL, handleEcho } from '@switchyard/echo'
-import type { AbortOptions, Connection, Listener, StreamHandler } from '@switchyard/interface'
+import type { AbortOptions, Connection, Peerstore } from '@switchyard/interface'
 import { createNoise } from '@switchyard/noise'
 import { peerIdFromPrivateKey, peerIdFromString } from '@switchyard/peer-id'
 import { handlePerf, PERF_PROTOCOL } from '@switchyard/perf'
-import { handlePing, PING_PROTOCOL } from '@switchyard/ping'
+import { handlePing, PING_PROTOCOL, Pinger } from '@switchyard/ping'
+import { createResourceManager } from '@switchyard/resource-scopes'
+import { createSwitch } from '@switchyard/switch'
 import { tcp } from '@switchyard/transport-tcp'
-import { createUpgrader } from '@switchyard/upgrader'
 import { createYamux } from '@switchyard/yamux'
 import type { Host, HostConnection } from './host.js'
 import { loadOrCreateKey } from './key-file.js'
@@ -20,92 +25,101 @@ import { loadOrCreateKey } from './key-file.js'
 export interface TcpHostInit {
   /** `--key FILE`; absent: a fresh identity. */
   keyFile?: string | undefined
+  /** `--peerstore sqlite:PATH`; absent: in memory. */
+  peerstore?: string | undefined
+  /** Connections the host accepts at most. Default 20 000. */
+  maxConnections?: number
 }
+
+const LOOPBACK = ['127.0.0.0/8', '::1/128']
 
 export async function createTcpHost(init: TcpHostInit): Promise<Host> {
   const privateKey = await loadOrCreateKey(init.keyFile)
-  const localPeer = peerIdFromPrivateKey(privateKey)
-  const yamux = createYamux()
-  const handlers = new Map<string, StreamHandler>([
-    [PING_PROTOCOL, ({ stream }) => handlePing(stream)],
-    [ECHO_PROTOCOL, ({ stream }) => handleEcho(stream)],
-    [PERF_PROTOCOL, ({ stream }) => handlePerf(stream)],
-  ])
-  const upgrader = createUpgrader({
-    localPeer,
+  const peerId = peerIdFromPrivateKey(privateKey)
+  const maxConnections = init.maxConnections ?? 20_000
+  const generous = {
+    conns: maxConnections,
+    connsInbound: maxConnections,
+    connsOutbound: maxConnections,
+    fd: maxConnections,
+    streams: 'unlimited',
+    streamsInbound: 'unlimited',
+    streamsOutbound: 'unlimited',
+  } as const
+  const sw = createSwitch({
+    peerId,
+    transports: [tcp()],
     security: [createNoise({ privateKey })],
-    muxers: [yamux],
-    protocols: (protocol) => handlers.get(protocol),
+    muxers: [createYamux()],
+    peerstore: await openPeerstore(init.peerstore),
+    resourceManager: createResourceManager({
+      limits: {
+        allowlist: LOOPBACK,
+        allowlistedSystem: generous,
+        allowlistedTransient: generous,
+        peerDefault: { conns: maxConnections, connsInbound: maxConnections, connsOutbound: maxConnections },
+      },
+    }),
+    maxConnections,
+    maxPendingInbound: 1024,
+    ping: async (conn, options) => {
+      const { stream } = await conn.newStream(PING_PROTOCOL, options)
+      const pinger = new Pinger(stream)
+      try {
+        return await pinger.ping(options)
+      } finally {
+        pinger.close()
+      }
+    },
   })
-  const transport = tcp()
-  const listeners: Listener[] = []
-  const connections = new Set<Connection>()
-  // Aborted by close(): inbound upgrades still in their handshake stop there, so no
-  // connection finishes its upgrade after the host closed (one signal, many upgrades).
-  const closing = new AbortController()
-  setMaxListeners(Number.POSITIVE_INFINITY, closing.signal)
-  const track = (conn: Connection) => {
-    if (closing.signal.aborted) {
-      conn.abort(new Error('the host is closed'))
-      throw closing.signal.reason
-    }
-    connections.add(conn)
-    conn.onceClosed(() => connections.delete(conn))
-    return conn
-  }
+  sw.handle(PING_PROTOCOL, ({ stream }) => handlePing(stream))
+  sw.handle(ECHO_PROTOCOL, ({ stream }) => handleEcho(stream))
+  sw.handle(PERF_PROTOCOL, ({ stream }) => handlePerf(stream))
+  await sw.start()
+
+  const wrap = (conn: Connection): HostConnection => ({
+    remotePeer: conn.remotePeer.toString(),
+    security: conn.security,
+    muxer: conn.muxer,
+    async newStream(protocol, options) {
+      return (await sw.openStream(conn.remotePeer, protocol, options)).stream
+    },
+    close: (options) => conn.close(options),
+  })
 
   return {
-    peerId: localPeer.toString(),
+    peerId: peerId.toString(),
 
     async listen(addrs, options: AbortOptions = {}) {
-      const bound: string[] = []
-      for (const addr of addrs) {
-        const listener = await transport.listen(
-          multiaddr(addr),
-          {
-            onConnection(raw) {
-              upgrader.upgradeInbound(raw, { signal: closing.signal }).then(track, () => {
-                // The upgrader released the raw connection and named the failed step;
-                // an inbound peer that fails its upgrade is not our problem to report.
-              })
-            },
-          },
-          options,
-        )
-        listeners.push(listener)
-        bound.push(`${listener.addr.toString()}/p2p/${localPeer.toString()}`)
-      }
-      return bound
+      const bound = await sw.listen(addrs, options)
+      return bound.map((a) => `${a.toString()}/p2p/${peerId.toString()}`)
     },
 
-    async dial(addr, options: AbortOptions = {}): Promise<HostConnection> {
+    async dial(addr, options: AbortOptions = {}) {
       const ma = multiaddr(addr)
       const peer = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
       if (peer === undefined) throw new TypeError(`the address must end with /p2p/<peer id>: ${addr}`)
-      const remotePeer = peerIdFromString(peer)
-      const raw = await transport.dial(ma.decapsulateCode(421), options)
-      const conn = track(await upgrader.upgradeOutbound(raw, { ...options, remotePeer }))
-      return {
-        remotePeer: conn.remotePeer.toString(),
-        async newStream(protocol, streamOptions) {
-          return (await conn.newStream(protocol, streamOptions)).stream
-        },
-        close: (closeOptions) => conn.close(closeOptions),
-      }
+      peerIdFromString(peer) // a malformed id is a typed error here, before any socket
+      return wrap(await sw.dial(ma, { ...options, force: true }))
     },
 
     stats() {
       let streams = 0
-      for (const c of connections) streams += c.streamCount
-      return { connections: connections.size, streams }
+      const conns = sw.connections()
+      for (const c of conns) streams += c.streamCount
+      return { connections: conns.length, streams }
     },
 
-    async close(options: AbortOptions = {}) {
-      if (!closing.signal.aborted) closing.abort(new Error('the host is closed'))
-      await Promise.all(listeners.splice(0).map((l) => l.close(options)))
-      await Promise.all(
-        [...connections].map((c) => c.close(options).catch(() => c.abort(new Error('closing')))),
-      )
-    },
+    close: (options) => sw.close(options),
   }
+}
+
+async function openPeerstore(spec: string | undefined): Promise<Peerstore | undefined> {
+  if (spec === undefined) return undefined
+  if (!spec.startsWith('sqlite:') || spec.length === 'sqlite:'.length) {
+    throw new TypeError(`--peerstore must be sqlite:PATH, got "${spec}"`)
+  }
+  // Loaded only when asked for: better-sqlite3 is a native module.
+  const { openSqlitePeerstore } = await import('@switchyard/peerstore-sqlite')
+  return openSqlitePeerstore({ path: spec.slice('sqlite:'.length), peerIdFromString })
 }

@@ -10,6 +10,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SwitchyardError } from '@switchyard/interface'
+import { generateKeyPair, peerIdFromPrivateKey } from '@switchyard/peer-id'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   BENCH_TESTS,
@@ -125,7 +126,12 @@ describe('switchyard listen / ping / perf / bench', () => {
 
   it('bench --json at a tiny scale: one JSON object with every test', async () => {
     const io = capture()
-    const report = await benchCommand(client, { addr, tests: BENCH_TESTS, json: true, scale: 0.001 }, io)
+    const report = await benchCommand(
+      client,
+      { addr, tests: BENCH_TESTS, json: true, scale: 0.001 },
+      io,
+      () => createTcpHost({}),
+    )
     expect(io.lines).toHaveLength(1)
     expect(JSON.parse(io.lines[0]!)).toEqual(report)
     expect(Object.keys(report).sort()).toEqual([...BENCH_TESTS].sort())
@@ -160,9 +166,9 @@ describe('switchyard listen / ping / perf / bench', () => {
 
   it('fails with a one-line error: unreachable address', async () => {
     const port = await closedPort()
-    const f = await failureOf(
-      pingCommand(client, `/ip4/127.0.0.1/tcp/${port}/p2p/${server.peerId}`, 1, capture()),
-    )
+    // A peer we have no connection to (the switch would reuse one to server.peerId).
+    const stranger = peerIdFromPrivateKey(generateKeyPair()).toString()
+    const f = await failureOf(pingCommand(client, `/ip4/127.0.0.1/tcp/${port}/p2p/${stranger}`, 1, capture()))
     expect(SwitchyardError.is(f.err)).toBe(true)
     expect(f.exitCode).toBe(1)
     expect(f.line).toMatch(/^switchyard: [A-Z_]+: /)

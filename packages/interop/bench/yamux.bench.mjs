@@ -214,7 +214,9 @@ const scenarios = [
     name: '1 stream, MB/s',
     run: async (c) => {
       const bytes = 256 * MiB
-      await c.send(16 * MiB) // warm up
+      // Warm up (JIT, GC heap sizing, TCP buffer autotuning): with only 16 MiB both sides
+      // were still ramping up during the measured transfer.
+      await c.send(128 * MiB)
       return bytes / MiB / (await timed(() => c.send(bytes)))
     },
   },
@@ -222,7 +224,7 @@ const scenarios = [
     name: '8 streams, MB/s',
     run: async (c) => {
       const per = 32 * MiB
-      await c.send(8 * MiB)
+      await Promise.all(Array.from({ length: 8 }, () => c.send(16 * MiB))) // warm up, as above
       return (8 * per) / MiB / (await timed(() => Promise.all(Array.from({ length: 8 }, () => c.send(per)))))
     },
   },
@@ -261,8 +263,12 @@ async function main() {
   const rows = []
   for (const s of scenarios) {
     if (only !== undefined && !s.name.includes(only)) continue
-    const js = onlyImpl === undefined || onlyImpl === 'js-libp2p-yamux' ? await run('js-libp2p-yamux', s.run) : Number.NaN
-    const ours = onlyImpl === undefined || onlyImpl === 'switchyard' ? await run('switchyard', s.run) : Number.NaN
+    const js =
+      onlyImpl === undefined || onlyImpl === 'js-libp2p-yamux'
+        ? await run('js-libp2p-yamux', s.run)
+        : Number.NaN
+    const ours =
+      onlyImpl === undefined || onlyImpl === 'switchyard' ? await run('switchyard', s.run) : Number.NaN
     rows.push({
       scenario: s.name,
       'js-libp2p-yamux': js.toFixed(1),

@@ -140,4 +140,28 @@ describe('socketToConnection', () => {
     expect(client.destroyed).toBe(true)
     server.close()
   })
+
+  it("write() follows its own mark (default 1 MiB), never below the socket's; drain follows", async () => {
+    const server = net.createServer({ allowHalfOpen: true })
+    const accepted = new Promise<net.Socket>((r) => server.once('connection', r))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const { port } = server.address() as net.AddressInfo
+    const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true })
+    await new Promise((r) => client.once('connect', r))
+    const peer = await accepted
+    const big = socketToConnection(client)
+    // Writes of one tick are corked: they all count against the mark.
+    expect(big.write(new Uint8Array(512 * 1024))).toBe(true)
+    expect(big.write(new Uint8Array(512 * 1024))).toBe(false)
+    await new Promise<void>((r) => big.onceDrain(r))
+    // A mark below the socket's own (16 KiB) is raised to it: its 'drain' only comes past it.
+    const small = socketToConnection(peer, { writableHighWaterMark: 1 })
+    expect(small.write(new Uint8Array(8 * 1024))).toBe(true)
+    expect(small.write(new Uint8Array(8 * 1024))).toBe(false)
+    await new Promise<void>((r) => small.onceDrain(r))
+    expect(() => socketToConnection(client, { writableHighWaterMark: -1 })).toThrow(RangeError)
+    big.destroy()
+    small.destroy()
+    server.close()
+  })
 })

@@ -31,7 +31,7 @@ export interface TcpInit {
   backlog?: number
   /** Bytes buffered per connection for a paused reader before the socket stops reading. Default 64 KiB. */
   readableHighWaterMark?: number
-  /** Bytes queued in a socket before `write()` returns `false`. Default 64 KiB (Node's is 16 KiB). */
+  /** Bytes queued in a socket before `write()` returns `false`. Default 1 MiB (Node's is 16 KiB): see `SocketConnectionInit`. */
   writableHighWaterMark?: number
 }
 
@@ -43,7 +43,7 @@ export const defaults = {
   dialTimeoutMs: 5_000,
   backlog: 511,
   readableHighWaterMark: 64 * 1024,
-  writableHighWaterMark: 64 * 1024,
+  writableHighWaterMark: 1024 * 1024,
 } as const satisfies Required<TcpInit>
 
 function validate(init: TcpInit): Required<TcpInit> {

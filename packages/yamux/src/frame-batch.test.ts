@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FrameType, HEADER_LENGTH } from './constants.js'
-import { FrameBatch, PASS_THROUGH_BYTES } from './frame-batch.js'
 import { headerBytes } from './frame.js'
+import { FrameBatch, PASS_THROUGH_BYTES } from './frame-batch.js'
 
 const concat = (parts: Uint8Array[]) => Buffer.concat(parts)
 
@@ -33,7 +33,13 @@ describe('FrameBatch', () => {
     const out = b.take()
     expect(out[1]).toBe(big)
     expect(out[3]).toBe(view)
-    expect(out.map((c) => c.byteLength)).toEqual([HEADER_LENGTH, big.byteLength, HEADER_LENGTH, view.byteLength, 2])
+    expect(out.map((c) => c.byteLength)).toEqual([
+      HEADER_LENGTH,
+      big.byteLength,
+      HEADER_LENGTH,
+      view.byteLength,
+      2,
+    ])
     expect(concat(out)).toEqual(
       concat([
         headerBytes(FrameType.Data, 0, 1, big.byteLength),

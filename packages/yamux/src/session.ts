@@ -8,7 +8,8 @@
  * stream as a `YamuxError`.
  *
  * Outgoing: control frames and streams with something to send are queued; a
- * microtask gathers everything produced in the tick into one `channel.write()`.
+ * microtask gathers everything produced in the tick into one batch (see
+ * `FrameBatch`: small frames in one buffer, large payloads passed through uncopied).
  * While the channel asks for drain no frame is written; control frames then wait
  * in a bounded queue, and once it is full the session stops reading the channel
  * (so a peer that never reads cannot make us buffer without bound).

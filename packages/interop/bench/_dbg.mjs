@@ -1,0 +1,454 @@
+// /noise benchmarks, Switchyard (@switchyard/noise, built dist) against
+// @chainsafe/libp2p-noise@17, in the same run:
+//
+// 1. handshakes per second, both ends in this process over an in-memory pair
+//    (ours: a tiny ByteStream pair; js: @libp2p/utils multiaddrConnectionPair);
+// 2. secure-channel throughput over TCP loopback with the two ends in two
+//    processes (this one sends, a child receives and acknowledges), against a raw
+//    baseline measured in the same run: node:crypto ChaCha20-Poly1305 seal of
+//    65519-byte frames → TCP → open, no framing library.
+//
+// Run: (cd packages/interface && npx tsup) && (cd packages/peer-id && npx tsup) &&
+//      (cd packages/transport-tcp && npx tsup) && (cd packages/noise && npx tsup) &&
+//      node --expose-gc packages/interop/bench/noise.bench.mjs
+// Env: NOISE_BENCH_MIB (per transfer, default 256), NOISE_BENCH_HS_MS (default 3000).
+import { spawn } from 'node:child_process'
+import crypto from 'node:crypto'
+import net from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { noise as jsNoise } from '@chainsafe/libp2p-noise'
+import { generateKeyPair as jsGenerateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey as jsPeerIdFromPrivateKey } from '@libp2p/peer-id'
+import { tcp } from '@libp2p/tcp'
+import { multiaddrConnectionPair } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ByteStreamBase, StreamError } from '@switchyard/interface'
+import { createNoise } from '@switchyard/noise'
+import { generateKeyPair } from '@switchyard/peer-id'
+import { socketToConnection } from '@switchyard/transport-tcp'
+
+if (typeof Promise.withResolvers !== 'function') {
+  Promise.withResolvers = () => {
+    let resolve
+    let reject
+    const promise = new Promise((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    return { promise, resolve, reject }
+  }
+}
+
+const MIB = 1024 * 1024
+const TRANSFER_BYTES = Number(process.env.NOISE_BENCH_MIB ?? 256) * MIB
+const HS_MS = Number(process.env.NOISE_BENCH_HS_MS ?? 3000)
+const FRAME_PT = 65519
+
+const log = Object.assign(() => {}, { enabled: false, trace() {}, error() {}, newScope: () => log })
+const logger = { forComponent: () => log }
+
+// ---- a tiny in-memory ByteStream pair (one microtask per delivery) ------------
+class MemStream extends ByteStreamBase {
+  peer
+  #out = []
+  #end = false
+  #scheduled = false
+  eofIn = false
+  eofOut = false
+  _write(chunk) {
+    this.#out.push(chunk)
+    this.#schedule()
+    return true
+  }
+  _end() {
+    this.#end = true
+    this.#schedule()
+  }
+  _destroy(err) {
+    this.#out = []
+    const peer = this.peer
+    if (!(this.eofIn && this.eofOut) && !peer.closed) {
+      queueMicrotask(() => peer.finish(err ?? new StreamError('STREAM_RESET', 'reset')))
+    }
+  }
+  #schedule() {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    queueMicrotask(() => {
+      this.#scheduled = false
+      const peer = this.peer
+      for (const c of this.#out) peer.push(c)
+      this.#out = []
+      if (this.#end && !this.eofOut) {
+        this.eofOut = true
+        peer.eofIn = true
+        peer.pushEnd()
+      }
+    })
+  }
+}
+function memPair() {
+  const a = new MemStream()
+  const b = new MemStream()
+  a.peer = b
+  b.peer = a
+  return [a, b]
+}
+
+/** Runs `fn` repeatedly for `ms`; returns handshakes per wall second and CPU µs per call. */
+async function timed(ms, fn) {
+  let n = 0
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
+  while (performance.now() - t0 < ms) {
+    await fn()
+    n++
+  }
+  const c = process.cpuUsage(c0)
+  return { rate: (n / (performance.now() - t0)) * 1000, cpuUs: (c.user + c.system) / n }
+}
+
+const HS_SLICES = 6
+
+async function handshakeBench() {
+  const a = createNoise({ privateKey: generateKeyPair(), muxers: ['/yamux/1.0.0'] })
+  const b = createNoise({ privateKey: generateKeyPair(), muxers: ['/yamux/1.0.0'] })
+  const oursOnce = async () => {
+    const [x, y] = memPair()
+    globalThis.__last = "ours"; __n++
+    const [r1, r2] = await Promise.all([a.secureOutbound(x), b.secureInbound(y)])
+    r1.stream.destroy()
+    r2.stream.destroy()
+  }
+
+  const mk = async () => {
+    const privateKey = await jsGenerateKeyPair('Ed25519')
+    const peerId = jsPeerIdFromPrivateKey(privateKey)
+    const upgrader = { getStreamMuxers: () => new Map([['/yamux/1.0.0', { protocol: '/yamux/1.0.0' }]]) }
+    return jsNoise()({ peerId, privateKey, logger, upgrader })
+  }
+  const ja = await mk()
+  const jb = await mk()
+  const jsOnce = async () => {
+    const [x, y] = multiaddrConnectionPair()
+    globalThis.__last = "js"; __n++
+    const [r1, r2] = await Promise.all([ja.secureOutbound(x), jb.secureInbound(y)])
+    r1.connection.abort(new Error('done'))
+    r2.connection.abort(new Error('done'))
+  }
+  let __n = 0; const __iv = setInterval(() => process.stderr.write(`n=${__n} last=${globalThis.__last}\n`), 2000); __iv.unref()
+  for (let i = 0; i < 50; i++) {
+    await oursOnce()
+    await jsOnce()
+  }
+  // Interleaved slices, so that a change in machine load hits both alike; best slice of each.
+  const ours = { rate: 0, cpuUs: Number.POSITIVE_INFINITY }
+  const js = { rate: 0, cpuUs: Number.POSITIVE_INFINITY }
+  for (let i = 0; i < HS_SLICES; i++) {
+    for (const [acc, fn] of [
+      [ours, oursOnce],
+      [js, jsOnce],
+    ]) {
+      globalThis.gc?.()
+      const r = await timed(HS_MS / HS_SLICES, fn)
+      acc.rate = Math.max(acc.rate, r.rate)
+      acc.cpuUs = Math.min(acc.cpuUs, r.cpuUs)
+    }
+  }
+  return { ours, js }
+}
+
+// ---- throughput: the child process receives ----------------------------------
+// Protocol on every channel: the parent sends `bytes` in rounds; after each round
+// of TRANSFER_BYTES the child answers one byte; the parent times rounds 2..n.
+
+async function childMain(mode) {
+  const ack = () => new Uint8Array([1])
+  if (mode === 'raw') {
+    const key = Buffer.alloc(32, 7)
+    const server = net.createServer({ noDelay: true }, (socket) => {
+      const nonce = Buffer.alloc(12)
+      let counter = 0
+      let pending = Buffer.alloc(0)
+      let got = 0
+      socket.on('data', (chunk) => {
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
+        while (pending.length >= 2) {
+          const len = pending.readUInt16BE(0)
+          if (pending.length < 2 + len) break
+          const ct = pending.subarray(2, 2 + len - 16)
+          const tag = pending.subarray(2 + len - 16, 2 + len)
+          nonce.writeUInt32LE(counter++ >>> 0, 4)
+          const d = crypto.createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 })
+          d.setAuthTag(tag)
+          const pt = d.update(ct)
+          d.final()
+          got += pt.length
+          pending = pending.subarray(2 + len)
+          if (got >= TRANSFER_BYTES) {
+            got -= TRANSFER_BYTES
+            socket.write(Buffer.from([1]))
+            childCpu()
+          }
+        }
+      })
+      socket.on('error', () => {})
+    })
+    server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`))
+    return
+  }
+  if (mode === 'switchyard') {
+    const noise = createNoise({ privateKey: generateKeyPair() })
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, async (socket) => {
+      const { stream } = await noise.secureInbound(socketToConnection(socket))
+      let got = 0
+      stream.setSink({
+        onData(chunk) {
+          got += chunk.byteLength
+          if (got >= TRANSFER_BYTES) {
+            got -= TRANSFER_BYTES
+            stream.write(ack())
+            childCpu()
+          }
+        },
+        onEnd() {},
+      })
+    })
+    server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`))
+    return
+  }
+  // js-libp2p: @libp2p/tcp listener, its connection handed to @chainsafe/libp2p-noise.
+  const privateKey = await jsGenerateKeyPair('Ed25519')
+  const peerId = jsPeerIdFromPrivateKey(privateKey)
+  const enc = jsNoise()({ peerId, privateKey, logger, upgrader: { getStreamMuxers: () => new Map() } })
+  const transport = tcp()({ logger })
+  const listener = transport.createListener({
+    upgrader: {
+      async upgradeInbound(maConn) {
+        const { connection } = await enc.secureInbound(maConn)
+        let got = 0
+        connection.addEventListener('message', (evt) => {
+          got += evt.data.byteLength
+          if (got >= TRANSFER_BYTES) {
+            got -= TRANSFER_BYTES
+            connection.send(ack())
+            childCpu()
+          }
+        })
+      },
+    },
+  })
+  await listener.listen(multiaddr('/ip4/127.0.0.1/tcp/0'))
+  const port = /\/tcp\/(\d+)/.exec(listener.getAddrs()[0].toString())[1]
+  process.stdout.write(`${port}\n`)
+}
+
+function startChild(mode) {
+  const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), 'child', mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  // The child prints its port, then its CPU time (µs) after every acknowledged round.
+  const state = { child, cpuUs: 0 }
+  return new Promise((resolve, reject) => {
+    child.once('error', reject)
+    let first = true
+    child.stdout.on('data', (d) => {
+      for (const line of String(d).trim().split('\n')) {
+        if (first) {
+          first = false
+          resolve({ ...state, port: Number(line), state })
+        } else state.cpuUs = Number(line)
+      }
+    })
+  })
+}
+
+const ROUNDS = Number(process.env.NOISE_BENCH_ROUNDS ?? 5) // the first is a warm-up
+const CHUNK = Buffer.alloc(MIB, 0xab)
+const childCpu = () => {
+  const u = process.cpuUsage()
+  process.stdout.write(`${u.user + u.system}\n`)
+}
+
+/** A connected sender of one kind: `round()` sends TRANSFER_BYTES and waits for the ack. */
+async function rawSender() {
+  const { child, port, state } = await startChild('raw')
+  const socket = net.connect({ host: '127.0.0.1', port, noDelay: true })
+  await new Promise((r) => socket.once('connect', r))
+  const key = Buffer.alloc(32, 7)
+  const nonce = Buffer.alloc(12)
+  let counter = 0
+  let ackWaiter
+  socket.on('data', () => ackWaiter?.())
+  const round = async () => {
+    const acked = new Promise((r) => (ackWaiter = r))
+    for (let sent = 0; sent < TRANSFER_BYTES; ) {
+      const n = Math.min(FRAME_PT, TRANSFER_BYTES - sent)
+      nonce.writeUInt32LE(counter++ >>> 0, 4)
+      const c = crypto.createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 })
+      const out = Buffer.allocUnsafe(2 + n + 16)
+      out.writeUInt16BE(n + 16, 0)
+      c.update(CHUNK.subarray(0, n)).copy(out, 2)
+      c.final()
+      c.getAuthTag().copy(out, 2 + n)
+      sent += n
+      // Keep up to 1 MiB in flight, like the channels' one write per MiB.
+      socket.write(out)
+      if (socket.writableLength >= MIB) await new Promise((r) => socket.once('drain', r))
+    }
+    await acked
+  }
+  return {
+    round,
+    state,
+    close: () => {
+      socket.destroy()
+      child.kill()
+    },
+  }
+}
+
+async function switchyardSender() {
+  const { child, port, state } = await startChild('switchyard')
+  const noise = createNoise({ privateKey: generateKeyPair() })
+  const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true, noDelay: true })
+  await new Promise((r) => socket.once('connect', r))
+  const { stream } = await noise.secureOutbound(socketToConnection(socket))
+  let ackWaiter
+  stream.setSink({ onData: () => ackWaiter?.(), onEnd() {} })
+  const drain = () => new Promise((r) => stream.onceDrain(r))
+  const round = async () => {
+    const acked = new Promise((r) => (ackWaiter = r))
+    for (let sent = 0; sent < TRANSFER_BYTES; sent += MIB) {
+      if (!stream.write(CHUNK)) await drain()
+    }
+    await acked
+  }
+  return {
+    round,
+    state,
+    close: () => {
+      stream.destroy()
+      child.kill()
+    },
+  }
+}
+
+async function jsSender() {
+  const { child, port, state } = await startChild('js')
+  const privateKey = await jsGenerateKeyPair('Ed25519')
+  const peerId = jsPeerIdFromPrivateKey(privateKey)
+  const enc = jsNoise()({ peerId, privateKey, logger, upgrader: { getStreamMuxers: () => new Map() } })
+  const transport = tcp()({ logger })
+  const { connection } = await transport.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`), {
+    upgrader: { upgradeOutbound: (maConn) => enc.secureOutbound(maConn) },
+    signal: AbortSignal.timeout(10_000),
+  })
+  let ackWaiter
+  connection.addEventListener('message', () => ackWaiter?.())
+  connection.addEventListener('close', (e) => process.stderr.write('JS CLOSE ' + (e.error?.stack ?? e.error) + ' local=' + e.local + '\n'))
+  const round = async () => {
+    const acked = new Promise((r) => (ackWaiter = r))
+    for (let sent = 0; sent < TRANSFER_BYTES; sent += MIB) {
+      if (!connection.send(CHUNK)) await connection.onDrain()
+    }
+    await acked
+  }
+  return {
+    round,
+    state,
+    close: () => {
+      connection.abort(new Error('done'))
+      child.kill()
+    },
+  }
+}
+
+/**
+ * Runs ROUNDS rounds of every sender, interleaved (so that a change in machine
+ * load hits all alike); per sender, the best wall-clock MiB/s of rounds 2..n and
+ * the MiB per CPU-second of both processes in that round.
+ */
+async function throughput() {
+  const senders = { raw: await rawSender(), switchyard: await switchyardSender(), js: await jsSender() }
+  const best = { raw: { wall: 0, cpu: 0 }, switchyard: { wall: 0, cpu: 0 }, js: { wall: 0, cpu: 0 } }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, s] of Object.entries(senders)) {
+      globalThis.gc?.()
+      const childBefore = s.state.cpuUs
+      const c0 = process.cpuUsage()
+      const t0 = performance.now()
+      process.stderr.write(`round ${r} ${name}\n`)
+      await s.round()
+      const wallS = (performance.now() - t0) / 1000
+      await new Promise((res) => setTimeout(res, 20)) // the child's CPU line follows its ack
+      const c = process.cpuUsage(c0)
+      const cpuS = (c.user + c.system + s.state.cpuUs - childBefore) / 1e6
+      if (r === 0) continue
+      const mib = TRANSFER_BYTES / MIB
+      best[name].wall = Math.max(best[name].wall, mib / wallS)
+      best[name].cpu = Math.max(best[name].cpu, mib / cpuS)
+    }
+  }
+  for (const s of Object.values(senders)) s.close()
+  return best
+}
+
+async function main() {
+  if (process.argv[2] === 'child') return childMain(process.argv[3])
+  const progress = (m) => process.stderr.write(`noise.bench: ${m}\n`)
+  progress('handshakes')
+  const hs = await handshakeBench()
+  progress(`throughput: ${ROUNDS} interleaved rounds of ${TRANSFER_BYTES / MIB} MiB per implementation`)
+  const tp = await throughput()
+  const pct = (x, y) => `${((x / y) * 100).toFixed(0)}% of raw`
+  const rows = [
+    ['metric', 'switchyard', 'js-libp2p', 'ratio', 'goal'],
+    [
+      'handshakes/s (in-process, both ends)',
+      hs.ours.rate.toFixed(0),
+      hs.js.rate.toFixed(0),
+      `${(hs.ours.rate / hs.js.rate).toFixed(2)}×`,
+      '≥ 10×',
+    ],
+    [
+      'CPU µs per handshake (both ends)',
+      hs.ours.cpuUs.toFixed(0),
+      hs.js.cpuUs.toFixed(0),
+      `${(hs.js.cpuUs / hs.ours.cpuUs).toFixed(2)}× less`,
+      '',
+    ],
+    [
+      'channel MiB/s, wall (TCP loopback, 2 processes)',
+      tp.switchyard.wall.toFixed(0),
+      tp.js.wall.toFixed(0),
+      `${(tp.switchyard.wall / tp.js.wall).toFixed(2)}×`,
+      '≥ 2×',
+    ],
+    [
+      'channel MiB per CPU-second (both processes)',
+      tp.switchyard.cpu.toFixed(0),
+      tp.js.cpu.toFixed(0),
+      `${(tp.switchyard.cpu / tp.js.cpu).toFixed(2)}×`,
+      '',
+    ],
+    [
+      'raw seal→TCP→open baseline, MiB/s wall',
+      tp.raw.wall.toFixed(0),
+      '',
+      pct(tp.switchyard.wall, tp.raw.wall),
+      '≥ 85%',
+    ],
+    ['raw baseline, MiB per CPU-second', tp.raw.cpu.toFixed(0), '', pct(tp.switchyard.cpu, tp.raw.cpu), ''],
+  ]
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)))
+  for (const r of rows) console.log(`| ${r.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`)
+  console.log(
+    `node ${process.version}, ${process.platform}/${process.arch}, ${TRANSFER_BYTES / MIB} MiB rounds`,
+  )
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exitCode = 1
+})
