@@ -339,7 +339,8 @@ async function jsSender() {
   const transport = tcp()({ logger })
   const { connection } = await transport.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`), {
     upgrader: { upgradeOutbound: (maConn) => enc.secureOutbound(maConn) },
-    signal: AbortSignal.timeout(10_000),
+    // Not AbortSignal.timeout(): @libp2p/tcp ties the signal to the socket's whole life.
+    signal: new AbortController().signal,
   })
   let ackWaiter
   connection.addEventListener('message', () => ackWaiter?.())

@@ -60,7 +60,8 @@ export async function jsDial<T>(
   const transport = tcp()({ logger } as never)
   return (await transport.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`), {
     upgrader: { upgradeOutbound: (maConn: MultiaddrConnection) => onConn(maConn) },
-    signal: AbortSignal.timeout(10_000),
+    // Not AbortSignal.timeout(): @libp2p/tcp ties the dial signal to the socket's whole life.
+    signal: new AbortController().signal,
   } as never)) as T
 }
 

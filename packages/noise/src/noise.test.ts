@@ -122,6 +122,24 @@ describe('secure channel', () => {
     expect(wire.violations).toEqual([])
   })
 
+  it('frames queued in the same tick go out in one write of the stream below', async () => {
+    const { client, server, rawClient } = await securePair(makePeer(), makePeer())
+    const writes: number[] = []
+    const original = rawClient.write.bind(rawClient)
+    rawClient.write = (chunk: Uint8Array) => {
+      writes.push(chunk.byteLength)
+      return original(chunk)
+    }
+    const sink = new RecordingSink()
+    server.stream.setSink(sink)
+    client.stream.write(garbage(150_000, 1))
+    client.stream.write(new Uint8Array(10))
+    client.stream.write(garbage(100_000, 2))
+    await sink.untilBytes(250_010)
+    const frames = Math.ceil(250_010 / 65519)
+    expect(writes).toEqual([250_010 + frames * 18])
+  })
+
   it('closes gracefully when both sides end', async () => {
     const { client, server, rawClient, rawServer } = await securePair(makePeer(), makePeer())
     const p1 = readAll(server.stream)

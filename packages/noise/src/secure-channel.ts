@@ -52,6 +52,7 @@ export class SecureChannel extends ByteStreamBase {
   readonly #decoder: FrameDecoder
   readonly #writableHwm: number
   #pending: Uint8Array[] = []
+  #pendingHead = 0
   #pendingBytes = 0
   #flushScheduled = false
   #innerNeedsDrain = false
@@ -187,26 +188,35 @@ export class SecureChannel extends ByteStreamBase {
   /** The next `n` plaintext bytes: a view when they lie in one chunk, else joined. */
   #takePlaintext(n: number): Uint8Array {
     this.#pendingBytes -= n
-    const first = this.#pending[0]!
+    const first = this.#pending[this.#pendingHead]!
     if (first.byteLength === n) {
-      this.#pending.shift()
+      this.#dropPendingHead()
       return first
     }
     if (first.byteLength > n) {
-      this.#pending[0] = first.subarray(n)
+      this.#pending[this.#pendingHead] = first.subarray(n)
       return first.subarray(0, n)
     }
     const joined = new Uint8Array(n)
     let o = 0
     while (o < n) {
-      const c = this.#pending[0]!
+      const c = this.#pending[this.#pendingHead]!
       const piece = Math.min(c.byteLength, n - o)
       joined.set(piece === c.byteLength ? c : c.subarray(0, piece), o)
-      if (piece === c.byteLength) this.#pending.shift()
-      else this.#pending[0] = c.subarray(piece)
+      if (piece === c.byteLength) this.#dropPendingHead()
+      else this.#pending[this.#pendingHead] = c.subarray(piece)
       o += piece
     }
     return joined
+  }
+
+  // A head index instead of shift(): many small writes in one tick stay O(n).
+  #dropPendingHead(): void {
+    this.#pending[this.#pendingHead++] = EMPTY
+    if (this.#pendingHead === this.#pending.length) {
+      this.#pending = []
+      this.#pendingHead = 0
+    }
   }
 
   // ---- closing --------------------------------------------------------------
@@ -233,6 +243,7 @@ export class SecureChannel extends ByteStreamBase {
 
   protected _destroy(err: Error | undefined): void {
     this.#pending = []
+    this.#pendingHead = 0
     this.#pendingBytes = 0
     this.#decoder.clear()
     this.#offDrain()
