@@ -20,6 +20,8 @@ export async function listenCommand(host: Host, addrs: readonly string[], io: Ou
   io.out('READY')
   await new Promise<void>((resolve) => {
     const stats = () => {
+      // Under `node --expose-gc`, collect first so that the figures are live memory.
+      ;(globalThis as { gc?: () => void }).gc?.()
       const m = process.memoryUsage()
       io.out(JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, ...host.stats() }))
     }

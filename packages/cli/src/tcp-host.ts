@@ -32,6 +32,8 @@ export interface TcpHostInit {
 }
 
 const LOOPBACK = ['127.0.0.0/8', '::1/128']
+/** Memory one connection may reserve for stream windows. */
+const CONN_MEMORY = 256 * 1024 * 1024
 
 export async function createTcpHost(init: TcpHostInit): Promise<Host> {
   const privateKey = await loadOrCreateKey(init.keyFile)
@@ -57,7 +59,16 @@ export async function createTcpHost(init: TcpHostInit): Promise<Host> {
         allowlist: LOOPBACK,
         allowlistedSystem: generous,
         allowlistedTransient: generous,
-        peerDefault: { conns: maxConnections, connsInbound: maxConnections, connsOutbound: maxConnections },
+        peerDefault: {
+          conns: maxConnections,
+          connsInbound: maxConnections,
+          connsOutbound: maxConnections,
+          memory: 4 * CONN_MEMORY,
+        },
+        // Yamux reserves each stream's receive window (256 KiB, growing to 16 MiB) from
+        // the connection's account: the bench keeps 64 streams in flight on one
+        // connection and 8 perf streams at full window.
+        conn: { memory: CONN_MEMORY },
       },
     }),
     maxConnections,

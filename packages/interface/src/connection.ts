@@ -6,6 +6,7 @@
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { ByteStream } from './byte-stream.js'
 import { type AbortOptions, SwitchyardError } from './errors.js'
+import type { AbortCloseOptions } from './muxer.js'
 import type { Direction, PeerId } from './peer.js'
 
 /**
@@ -80,8 +81,11 @@ export interface Connection {
    * timeout, after which they are reset), then the transport closes. Idempotent.
    */
   close(options?: AbortOptions): Promise<void>
-  /** Abrupt close: every stream is reset and the transport destroyed with `err`. */
-  abort(err: Error): void
+  /**
+   * Abrupt close: the muxer's goodbye carries `options.goodbye` (default
+   * `internal-error`), every stream is reset and the transport destroyed with `err`.
+   */
+  abort(err: Error, options?: AbortCloseOptions): void
   /** Run `callback` once when the connection is `closed` (with the error, if it failed). */
   onceClosed(callback: (err?: Error) => void): () => void
 }

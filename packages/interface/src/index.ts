@@ -32,6 +32,8 @@ export {
   type UpgradedConnectionInfo,
 } from './gater.js'
 export type {
+  AbortCloseOptions,
+  GoodbyeCode,
   MemoryAccount,
   MuxedStream,
   MuxerEvents,

@@ -36,6 +36,19 @@ export interface MuxerSessionInit extends MuxerEvents {
   memory?: MemoryAccount
 }
 
+/**
+ * What a muxer's goodbye says when a session ends abruptly: yamux's GoAway codes
+ * (spec "Session termination": 0x0 normal, 0x1 protocol error, 0x2 internal error;
+ * seed 002 "Abrupt Termination"). A muxer without such codes ignores it.
+ */
+export type GoodbyeCode = 'normal' | 'protocol-error' | 'internal-error'
+
+/** Options of an abrupt close (`StreamMuxer.abort`, `Connection.abort`). */
+export interface AbortCloseOptions {
+  /** The code the goodbye carries. Default `internal-error`. */
+  goodbye?: GoodbyeCode
+}
+
 /** A multiplexed session over one secure channel; it owns that channel. */
 export interface StreamMuxer {
   readonly protocol: string
@@ -45,8 +58,8 @@ export interface StreamMuxer {
   readonly streamCount: number
   /** Graceful: no new streams (GoAway), let open streams finish up to a timeout, close the channel. */
   close(options?: AbortOptions): Promise<void>
-  /** Abrupt: reset every stream and destroy the channel. */
-  abort(err: Error): void
+  /** Abrupt: goodbye (GoAway with `options.goodbye`), reset every stream, destroy the channel. */
+  abort(err: Error, options?: AbortCloseOptions): void
   /** Run `callback` once when the session ends. */
   onceClosed(callback: (err?: Error) => void): () => void
 }

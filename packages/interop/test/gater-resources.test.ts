@@ -12,17 +12,17 @@ import { echo as jsEcho } from '@libp2p/echo'
 import { peerIdFromString as jsPeerIdFromString } from '@libp2p/peer-id'
 import { tcp as jsTcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
+// Not (yet) devDependencies of this package: imported from their sources.
+import { RuleGater } from '@switchyard/gater'
 import { type Listener, type StreamHandler, SwitchyardError } from '@switchyard/interface'
 import { createNoise } from '@switchyard/noise'
 import { generateKeyPair, peerIdFromPrivateKey } from '@switchyard/peer-id'
+import { createResourceManager } from '@switchyard/resource-scopes'
 import { tcp } from '@switchyard/transport-tcp'
 import { createUpgrader, type UpgradedConnection } from '@switchyard/upgrader'
 import { createYamux } from '@switchyard/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// Not (yet) devDependencies of this package: imported from their sources.
-import { RuleGater } from '../../gater/src/index.js'
-import { createResourceManager } from '../../resource-scopes/src/index.js'
 
 const ECHO = '/echo/1.0.0'
 

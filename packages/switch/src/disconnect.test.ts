@@ -3,6 +3,7 @@ import { SwitchyardError } from '@switchyard/interface'
 import { describe, expect, it } from 'vitest'
 import {
   classifyClose,
+  goodbyeCode,
   goodbyeMode,
   reconnectDefaults,
   reconnectDelayMs,
@@ -36,6 +37,18 @@ describe('reconnect strategy (seed 001 §4.3)', () => {
     expect(goodbyeMode('resource-constraint')).toBe('graceful')
     expect(goodbyeMode('protocol-violation')).toBe('abrupt')
     expect(goodbyeMode('peer-banned')).toBe('abrupt')
+  })
+
+  it.each<[DisconnectReason, string]>([
+    ['normal', 'normal'],
+    ['network-restructure', 'normal'],
+    ['timeout', 'normal'],
+    ['transport-error', 'normal'],
+    ['resource-constraint', 'normal'],
+    ['protocol-violation', 'protocol-error'],
+    ['peer-banned', 'internal-error'],
+  ])('the goodbye for %s carries %s', (reason, code) => {
+    expect(goodbyeCode(reason)).toBe(code)
   })
 })
 

@@ -3,7 +3,7 @@
  * closed, how to say goodbye for each reason, and the reconnect strategy per reason
  * for peers marked keep-alive. Pure functions; the switch applies them.
  */
-import { type DisconnectReason, SwitchyardError } from '@switchyard/interface'
+import { type DisconnectReason, type GoodbyeCode, SwitchyardError } from '@switchyard/interface'
 
 /**
  * What to do after a keep-alive peer's last connection closed (seed 001 §4.3):
@@ -82,6 +82,32 @@ export function reconnectDelayMs(strategy: ReconnectStrategy, attempt: number): 
  */
 export function goodbyeMode(reason: DisconnectReason): 'graceful' | 'abrupt' {
   return reason === 'protocol-violation' || reason === 'peer-banned' ? 'abrupt' : 'graceful'
+}
+
+/**
+ * The code the goodbye carries for `reason` (seed 001 §4.3 `send_goodbye(reason)`;
+ * seed 002 "Abrupt Termination"). Yamux's GoAway has three codes only (spec "Session
+ * termination"): a protocol violation says `protocol-error`; a ban says
+ * `internal-error` (there is no "refused" code, and it is not the remote's protocol
+ * fault); every graceful reason says `normal`.
+ */
+export function goodbyeCode(reason: DisconnectReason): GoodbyeCode {
+  switch (reason) {
+    case 'protocol-violation':
+      return 'protocol-error'
+    case 'peer-banned':
+      return 'internal-error'
+    case 'normal':
+    case 'network-restructure':
+    case 'timeout':
+    case 'transport-error':
+    case 'resource-constraint':
+      return 'normal'
+    default: {
+      const never: never = reason
+      throw new TypeError(`unknown disconnect reason ${String(never)}`)
+    }
+  }
 }
 
 /**

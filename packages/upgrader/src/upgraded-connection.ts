@@ -5,6 +5,7 @@
  */
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
+  type AbortCloseOptions,
   type AbortOptions,
   type ByteStream,
   type Connection,
@@ -160,9 +161,9 @@ export class UpgradedConnection implements Connection {
     )
   }
 
-  abort(err: Error): void {
+  abort(err: Error, options?: AbortCloseOptions): void {
     if (this.#state === 'closed') return
-    this.#session.abort(err)
+    this.#session.abort(err, options)
     this.#onSessionClosed(err)
   }
 

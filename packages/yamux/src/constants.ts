@@ -1,6 +1,7 @@
 /**
  * Wire constants of yamux (libp2p/specs yamux/README.md, "Framing").
  */
+import type { GoodbyeCode } from '@switchyard/interface'
 
 /** The protocol id negotiated with multistream-select. */
 export const YAMUX_PROTOCOL = '/yamux/1.0.0'
@@ -35,6 +36,13 @@ export const GoAwayCode = {
   InternalError: 2,
 } as const
 export type GoAwayCode = (typeof GoAwayCode)[keyof typeof GoAwayCode]
+
+/** The GoAway code of each interface `GoodbyeCode` (`StreamMuxer.abort`'s `goodbye`). */
+export const GOODBYE_CODES: Readonly<Record<GoodbyeCode, GoAwayCode>> = {
+  normal: GoAwayCode.Normal,
+  'protocol-error': GoAwayCode.ProtocolError,
+  'internal-error': GoAwayCode.InternalError,
+}
 
 /** Spec "Flow Control": every stream starts with a 256 KiB window. */
 export const INITIAL_STREAM_WINDOW = 256 * 1024

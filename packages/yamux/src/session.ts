@@ -15,6 +15,7 @@
  * (so a peer that never reads cannot make us buffer without bound).
  */
 import {
+  type AbortCloseOptions,
   type AbortOptions,
   type ByteStream,
   type MemoryAccount,
@@ -29,6 +30,7 @@ import type { YamuxConfig } from './config.js'
 import {
   Flag,
   FrameType,
+  GOODBYE_CODES,
   GoAwayCode,
   HEADER_LENGTH,
   MAX_UINT32,
@@ -297,9 +299,10 @@ export class YamuxSession implements StreamMuxer {
     this.#shutdown(undefined)
   }
 
-  abort(err: Error): void {
+  /** Abrupt: GoAway(`options.goodbye`, default internal error), every stream reset, channel ended. */
+  abort(err: Error, options: AbortCloseOptions = {}): void {
     if (this.#state === 'closed') return
-    this.#fail(err, GoAwayCode.InternalError)
+    this.#fail(err, GOODBYE_CODES[options.goodbye ?? 'internal-error'] ?? GoAwayCode.InternalError)
   }
 
   onceClosed(callback: (err?: Error) => void): () => void {
