@@ -58,7 +58,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const failure = describeFailure(err)
-    process.stderr.write(`${failure.line}\n${failure.usage ? `${USAGE}\n` : ''}`)
+    process.stderr.write(`${failure.line}\n`)
     process.exitCode = failure.exitCode
   },
 )

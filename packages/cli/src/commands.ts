@@ -55,7 +55,8 @@ export async function pingCommand(host: Host, addr: string, count: number, io: O
 
 /** `count` pings on one new stream of `conn`, a line each, then a summary line. */
 export async function pingOn(conn: HostConnection, count: number, io: Output): Promise<PingSummary> {
-  const pinger = new Pinger(await conn.newStream(PING_PROTOCOL))
+  const stream = await conn.newStream(PING_PROTOCOL)
+  const pinger = new Pinger(stream)
   const rttsMs: number[] = []
   try {
     for (let i = 0; i < count; i++) {
@@ -65,6 +66,9 @@ export async function pingOn(conn: HostConnection, count: number, io: Output): P
     }
   } finally {
     pinger.close()
+    // Let the remote end its side too, so closing the connection right after does
+    // not wait out the muxer's close timeout for a half-open stream.
+    await closedWithin(stream, 1000)
   }
   const sorted = [...rttsMs].sort((a, b) => a - b)
   io.out(

@@ -13,21 +13,25 @@ function usageErrorOf(argv: string[]): unknown {
 }
 
 describe('describeFailure', () => {
-  it('usage errors exit 2 and ask for the usage text', () => {
+  it('usage errors exit 2 with one line that points at the help', () => {
     expect(describeFailure(new UsageError('missing MULTIADDR'))).toEqual({
       exitCode: 2,
-      line: 'switchyard: missing MULTIADDR',
+      line: 'switchyard: missing MULTIADDR (see: switchyard help)',
       usage: true,
     })
     const missingAddr = describeFailure(usageErrorOf(['ping']))
-    expect(missingAddr).toMatchObject({ exitCode: 2, usage: true, line: 'switchyard: missing MULTIADDR' })
+    expect(missingAddr).toMatchObject({
+      exitCode: 2,
+      usage: true,
+      line: 'switchyard: missing MULTIADDR (see: switchyard help)',
+    })
     expect(
       describeFailure(usageErrorOf(['bench', '/ip4/1.2.3.4/tcp/1/p2p/x', '--tests', 'nope'])),
     ).toMatchObject({
       exitCode: 2,
     })
     expect(describeFailure(usageErrorOf(['frobnicate'])).line).toBe(
-      'switchyard: unknown command "frobnicate"',
+      'switchyard: unknown command "frobnicate" (see: switchyard help)',
     )
   })
 

@@ -1,6 +1,6 @@
 /**
  * How the `switchyard` command reports a failure: one line on stderr and an
- * exit code (2 for a usage error, which is followed by the usage text; 1 for
+ * exit code (2 for a usage error, whose line points at `switchyard help`; 1 for
  * anything else). The line names the error's string code when it has one.
  */
 import { UsageError } from './args.js'
@@ -10,13 +10,17 @@ export interface Failure {
   exitCode: 1 | 2
   /** One line, no trailing newline, prefixed with `switchyard: `. */
   line: string
-  /** True for a usage error: the usage text follows the line. */
+  /** True for a usage error. */
   usage: boolean
 }
 
 export function describeFailure(err: unknown): Failure {
   if (err instanceof UsageError)
-    return { exitCode: 2, line: `switchyard: ${oneLine(err.message)}`, usage: true }
+    return {
+      exitCode: 2,
+      line: `switchyard: ${oneLine(err.message)} (see: switchyard help)`,
+      usage: true,
+    }
   let text: string
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code

@@ -72,6 +72,11 @@ export async function createTcpHost(init: TcpHostInit): Promise<Host> {
       },
     }),
     maxConnections,
+    // Prune only near maxConnections: the resource manager's own watermarks follow its
+    // non-allowlisted system limit (~4,000 connections here) and would cut a listener
+    // holding 10,000 idle loopback connections down to ~3,600.
+    highWater: maxConnections,
+    lowWater: Math.floor(maxConnections * 0.9),
     maxPendingInbound: 1024,
     ping: async (conn, options) => {
       const { stream } = await conn.newStream(PING_PROTOCOL, options)
@@ -83,9 +88,12 @@ export async function createTcpHost(init: TcpHostInit): Promise<Host> {
       }
     },
   })
-  sw.handle(PING_PROTOCOL, ({ stream }) => handlePing(stream))
-  sw.handle(ECHO_PROTOCOL, ({ stream }) => handleEcho(stream))
-  sw.handle(PERF_PROTOCOL, ({ stream }) => handlePerf(stream))
+  // The switch's default is 32 inbound streams per protocol per connection (like
+  // js-libp2p); `switchyard bench` keeps 64 echo streams in flight on one connection.
+  const streamLimits = { maxInboundStreams: 1024 }
+  sw.handle(PING_PROTOCOL, ({ stream }) => handlePing(stream), streamLimits)
+  sw.handle(ECHO_PROTOCOL, ({ stream }) => handleEcho(stream), streamLimits)
+  sw.handle(PERF_PROTOCOL, ({ stream }) => handlePerf(stream), streamLimits)
   await sw.start()
 
   const wrap = (conn: Connection): HostConnection => ({

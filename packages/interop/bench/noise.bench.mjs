@@ -11,7 +11,8 @@
 // Run: (cd packages/interface && npx tsup) && (cd packages/peer-id && npx tsup) &&
 //      (cd packages/transport-tcp && npx tsup) && (cd packages/noise && npx tsup) &&
 //      node --expose-gc packages/interop/bench/noise.bench.mjs
-// Env: NOISE_BENCH_MIB (per transfer, default 256), NOISE_BENCH_HS_MS (default 3000).
+// Env: NOISE_BENCH_MIB (per transfer, default 256), NOISE_BENCH_HS_MS (default 3000),
+//      NOISE_BENCH_ONLY (`handshakes` or `throughput`: run one part only).
 import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import net from 'node:net'
@@ -42,6 +43,7 @@ if (typeof Promise.withResolvers !== 'function') {
 const MIB = 1024 * 1024
 const TRANSFER_BYTES = Number(process.env.NOISE_BENCH_MIB ?? 256) * MIB
 const HS_MS = Number(process.env.NOISE_BENCH_HS_MS ?? 3000)
+const ONLY = process.env.NOISE_BENCH_ONLY ?? ''
 const FRAME_PT = 65519
 
 const log = Object.assign(() => {}, { enabled: false, trace() {}, error() {}, newScope: () => log })
@@ -393,50 +395,56 @@ async function throughput() {
 async function main() {
   if (process.argv[2] === 'child') return childMain(process.argv[3])
   const progress = (m) => process.stderr.write(`noise.bench: ${m}\n`)
-  progress('handshakes')
-  const hs = await handshakeBench()
-  progress(`throughput: ${ROUNDS} interleaved rounds of ${TRANSFER_BYTES / MIB} MiB per implementation`)
-  const tp = await throughput()
-  const pct = (x, y) => `${((x / y) * 100).toFixed(0)}% of raw`
-  const rows = [
-    ['metric', 'switchyard', 'js-libp2p', 'ratio', 'goal'],
-    [
-      'handshakes/s (in-process, both ends)',
-      hs.ours.rate.toFixed(0),
-      hs.js.rate.toFixed(0),
-      `${(hs.ours.rate / hs.js.rate).toFixed(2)}×`,
-      '≥ 10×',
-    ],
-    [
-      'CPU µs per handshake (both ends)',
-      hs.ours.cpuUs.toFixed(0),
-      hs.js.cpuUs.toFixed(0),
-      `${(hs.js.cpuUs / hs.ours.cpuUs).toFixed(2)}× less`,
-      '',
-    ],
-    [
-      'channel MiB/s, wall (TCP loopback, 2 processes)',
-      tp.switchyard.wall.toFixed(0),
-      tp.js.wall.toFixed(0),
-      `${(tp.switchyard.wall / tp.js.wall).toFixed(2)}×`,
-      '≥ 2×',
-    ],
-    [
-      'channel MiB per CPU-second (both processes)',
-      tp.switchyard.cpu.toFixed(0),
-      tp.js.cpu.toFixed(0),
-      `${(tp.switchyard.cpu / tp.js.cpu).toFixed(2)}×`,
-      '',
-    ],
-    [
-      'raw seal→TCP→open baseline, MiB/s wall',
-      tp.raw.wall.toFixed(0),
-      '',
-      pct(tp.switchyard.wall, tp.raw.wall),
-      '≥ 85%',
-    ],
-    ['raw baseline, MiB per CPU-second', tp.raw.cpu.toFixed(0), '', pct(tp.switchyard.cpu, tp.raw.cpu), ''],
-  ]
+  const rows = [['metric', 'switchyard', 'js-libp2p', 'ratio', 'goal']]
+  if (ONLY !== 'throughput') {
+    progress('handshakes')
+    const hs = await handshakeBench()
+    rows.push(
+      [
+        'handshakes/s (in-process, both ends)',
+        hs.ours.rate.toFixed(0),
+        hs.js.rate.toFixed(0),
+        `${(hs.ours.rate / hs.js.rate).toFixed(2)}×`,
+        '≥ 10×',
+      ],
+      [
+        'CPU µs per handshake (both ends)',
+        hs.ours.cpuUs.toFixed(0),
+        hs.js.cpuUs.toFixed(0),
+        `${(hs.js.cpuUs / hs.ours.cpuUs).toFixed(2)}× less`,
+        '',
+      ],
+    )
+  }
+  if (ONLY !== 'handshakes') {
+    progress(`throughput: ${ROUNDS} interleaved rounds of ${TRANSFER_BYTES / MIB} MiB per implementation`)
+    const tp = await throughput()
+    const pct = (x, y) => `${((x / y) * 100).toFixed(0)}% of raw`
+    rows.push(
+      [
+        'channel MiB/s, wall (TCP loopback, 2 processes)',
+        tp.switchyard.wall.toFixed(0),
+        tp.js.wall.toFixed(0),
+        `${(tp.switchyard.wall / tp.js.wall).toFixed(2)}×`,
+        '≥ 2×',
+      ],
+      [
+        'channel MiB per CPU-second (both processes)',
+        tp.switchyard.cpu.toFixed(0),
+        tp.js.cpu.toFixed(0),
+        `${(tp.switchyard.cpu / tp.js.cpu).toFixed(2)}×`,
+        '',
+      ],
+      [
+        'raw seal→TCP→open baseline, MiB/s wall',
+        tp.raw.wall.toFixed(0),
+        '',
+        pct(tp.switchyard.wall, tp.raw.wall),
+        '≥ 85%',
+      ],
+      ['raw baseline, MiB per CPU-second', tp.raw.cpu.toFixed(0), '', pct(tp.switchyard.cpu, tp.raw.cpu), ''],
+    )
+  }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)))
   for (const r of rows) console.log(`| ${r.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`)
   console.log(

@@ -3,10 +3,13 @@
  * HKDF. `node:crypto` is looked up with `process.getBuiltinModule` (Node ≥ 20.16)
  * rather than imported, so bundles for other runtimes do not pull it in.
  *
- * Key objects are created once: a key pair keeps its `KeyObject`, a remote public
- * key is imported once per handshake (through JWK, which measured ~10× faster than
- * DER/SPKI import on Node 20), and an `Aead` keeps the `KeyObject` of its key
- * (measured ~15% faster per 64 KiB frame than passing raw key bytes).
+ * Key objects are created once: a key pair keeps its `KeyObject`, and a remote
+ * public key is imported once per handshake through JWK (Node 20 / OpenSSL 3:
+ * ~7 µs, against ~100 µs for a DER/SPKI import and ~450 µs for a PKCS#8 one,
+ * which go through OpenSSL's generic decoder). An `Aead` keeps its raw key bytes:
+ * `createCipheriv` costs the same with raw bytes as with a secret `KeyObject`
+ * (measured for 64-byte and 64 KiB frames), so creating one per key (~2 µs, ten
+ * keys per handshake) buys nothing. Figures: packages/interop/bench/RESULTS-noise.md.
  */
 import type * as NodeCryptoModule from 'node:crypto'
 import type { Aead, DhKeyPair, DhPublicKey, NoiseCrypto } from './crypto.js'
@@ -63,9 +66,10 @@ function rawPublic(key: KeyObject): Uint8Array {
 }
 
 class NodeAead implements Aead {
-  readonly #key: KeyObject
+  readonly #key: Buffer
   constructor(key: Uint8Array) {
-    this.#key = nc!.createSecretKey(key)
+    // A private copy: the caller's key buffer may be reused.
+    this.#key = Buffer.from(key)
   }
 
   seal(nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {

@@ -59,16 +59,25 @@ function derivePublicKey(seed: Uint8Array, backend: CryptoBackend): Uint8Array {
 
 // The y coordinates (sign bit cleared) of the eight small-order points
 // (noble's ED25519_TORSION_SUBGROUP): 1, p − 1, 0 and the two order-8 values.
-const SMALL_ORDER_Y = new Set(
-  ED25519_TORSION_SUBGROUP.map(
-    (h) => h.slice(0, 62) + (Number.parseInt(h.slice(62), 16) & 0x7f).toString(16).padStart(2, '0'),
+const SMALL_ORDER_Y: readonly Uint8Array[] = [
+  ...new Set(
+    ED25519_TORSION_SUBGROUP.map(
+      (h) => h.slice(0, 62) + (Number.parseInt(h.slice(62), 16) & 0x7f).toString(16).padStart(2, '0'),
+    ),
   ),
-)
+].map((h) => Uint8Array.from(h.match(/../g) as string[], (b) => Number.parseInt(b, 16)))
+
+/** True when `raw` with its sign bit cleared equals `y`. */
+function sameY(raw: Uint8Array, y: Uint8Array): boolean {
+  if (((raw[31] as number) & 0x7f) !== y[31]) return false
+  for (let i = 0; i < 31; i++) if (raw[i] !== y[i]) return false
+  return true
+}
 
 /**
  * True unless `raw` encodes a small-order point or a non-canonical y (≥ p) — the
  * public keys that noble with `zip215: false` (strict RFC 8032 §5.1.3) rejects and
- * OpenSSL accepts. A table lookup, not a point decompression: this runs per remote key.
+ * OpenSSL accepts. Byte comparisons, not a point decompression: this runs per remote key.
  */
 function isStrictPublicKey(raw: Uint8Array): boolean {
   const top = (raw[31] as number) & 0x7f
@@ -76,9 +85,8 @@ function isStrictPublicKey(raw: Uint8Array): boolean {
   let allFF = top === 0x7f && (raw[0] as number) >= 0xed
   for (let i = 1; allFF && i < 31; i++) allFF = raw[i] === 0xff
   if (allFF) return false
-  let hex = ''
-  for (let i = 0; i < 31; i++) hex += (raw[i] as number).toString(16).padStart(2, '0')
-  return !SMALL_ORDER_Y.has(hex + top.toString(16).padStart(2, '0'))
+  for (const y of SMALL_ORDER_Y) if (sameY(raw, y)) return false
+  return true
 }
 
 /** An Ed25519 public key. Construct with {@link ed25519PublicKeyFromRaw}. */

@@ -188,7 +188,11 @@ export class ConnectionManager {
           continue
         }
         if (c.pingIntervalMs > 0 && now - r.lastPingAt >= c.pingIntervalMs) this.#ping(r, now)
-        if (c.replaceDegraded && !r.degraded && healthGrade(r.healthScore(this.#init.health)) === 'critical') {
+        if (
+          c.replaceDegraded &&
+          !r.degraded &&
+          healthGrade(r.healthScore(this.#init.health)) === 'critical'
+        ) {
           this.#replace(r)
         }
       }

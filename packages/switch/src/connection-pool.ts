@@ -6,12 +6,7 @@
  * Closing says goodbye per reason: graceful (GoAway normal, drain) bounded by
  * `goodbyeTimeoutMs`, or abrupt with the GoAway code of the reason.
  */
-import {
-  AddressTTL,
-  type Connection,
-  type DisconnectReason,
-  type PeerId,
-} from '@switchyard/interface'
+import { AddressTTL, type Connection, type DisconnectReason, type PeerId } from '@switchyard/interface'
 import { classifyClose, goodbyeCode, goodbyeMode } from './disconnect.js'
 import { SwitchError } from './errors.js'
 import type { ManagedConnection } from './managed-connection.js'

@@ -150,7 +150,7 @@ export class DialFlow {
 }
 
 /** True for a `PeerId` (not a multiaddr). */
-export function isPeerId(x: unknown): x is PeerId {
+export function isPeerId(x: unknown): boolean {
   return (
     !isMultiaddr(x) &&
     typeof x === 'object' &&
@@ -166,7 +166,7 @@ export function parseTarget(target: SwitchDialTarget): { peer: PeerId | undefine
     const addrs = target as Multiaddr[]
     return { peer: addrs.map(peerOfAddr).find((p) => p !== undefined), addrs }
   }
-  if (isPeerId(target)) return { peer: target, addrs: [] }
+  if (isPeerId(target)) return { peer: target as PeerId, addrs: [] }
   const addr = target as Multiaddr
   if (typeof addr?.getComponents !== 'function')
     throw new TypeError('dial target must be a PeerId or a Multiaddr')

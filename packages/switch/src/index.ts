@@ -10,8 +10,11 @@ export {
   switchDefaults,
   validateInit,
 } from './config.js'
+export type { ConnectionStats } from './connection-manager.js'
+export type { SwitchDialOptions, SwitchDialTarget } from './dial-flow.js'
 export {
   classifyClose,
+  goodbyeCode,
   goodbyeMode,
   type ReconnectPolicy,
   type ReconnectStrategy,
@@ -54,11 +57,5 @@ export {
   selectPruneVictims,
 } from './prune-rank.js'
 export { keptDirection, preferredConnection } from './simultaneous-open.js'
-export {
-  type ConnectionStats,
-  createSwitch,
-  type OpenStreamOptions,
-  Switch,
-  type SwitchDialOptions,
-  type SwitchDialTarget,
-} from './switch.js'
+export type { OpenStreamOptions } from './stream-flow.js'
+export { createSwitch, Switch } from './switch.js'

@@ -29,6 +29,8 @@ export class ManagedConnection {
   /** Inbound / outbound streams open, by registered protocol. */
   readonly inbound = new Map<string, number>()
   readonly outbound = new Map<string, number>()
+  /** Protocols of this connection's outbound streams already recorded in the peerstore. */
+  readonly learntProtocols = new Set<string>()
   /** Streams announced with `stream:opened` and not yet closed. */
   readonly streams = new Map<string, StreamInfo>()
   /** Inbound streams negotiated before the connection was announced, dispatched right after. */

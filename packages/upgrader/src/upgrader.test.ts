@@ -380,4 +380,12 @@ describe('closing', () => {
     const remote = await new Promise<Error | undefined>((r) => inb.onceClosed(r))
     expect(remote).toBeInstanceOf(Error)
   })
+
+  it('abort(err, { goodbye }) hands the goodbye code to the muxer: the remote sees it in the GoAway', async () => {
+    const { out, inb } = await connect()
+    const remote = new Promise<Error | undefined>((r) => inb.onceClosed(r))
+    out.abort(new Error('violation'), { goodbye: 'protocol-error' })
+    // Yamux GoAway code 1 = protocol error (yamux spec "Session termination").
+    expect(await remote).toMatchObject({ code: 'YAMUX_REMOTE_GOAWAY', goAwayCode: 1 })
+  })
 })

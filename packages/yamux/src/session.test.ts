@@ -294,6 +294,22 @@ describe('YamuxSession: GoAway and close', () => {
     expect(v.peer.goAway).toBe(GoAwayCode.InternalError)
   })
 
+  it.each([
+    ['normal', GoAwayCode.Normal],
+    ['protocol-error', GoAwayCode.ProtocolError],
+    ['internal-error', GoAwayCode.InternalError],
+  ] as const)('abort(err, { goodbye: %s }) sends GoAway(%i)', async (goodbye, code) => {
+    const v = victim()
+    v.peer.data(Flag.SYN, 1, enc.encode('x'))
+    await tick()
+    const err = new Error('bye')
+    const closed = new Promise<Error | undefined>((r) => v.accepted[0]!.onceClosed(r))
+    v.session.abort(err, { goodbye })
+    expect(await closed).toBe(err)
+    await tick()
+    expect(v.peer.goAway).toBe(code)
+  })
+
   it('GoAway(protocol error) from the remote fails the session with YAMUX_REMOTE_GOAWAY', async () => {
     const v = victim()
     v.peer.send(FrameType.GoAway, 0, 0, GoAwayCode.ProtocolError)

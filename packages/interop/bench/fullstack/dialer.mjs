@@ -1,12 +1,31 @@
-// Holds N idle Switchyard connections to ADDR (one host, a new connection per dial),
-// then on "ping" over IPC pings every one of them on a new stream and reports the count.
-import { Pinger, PING_PROTOCOL } from '../../../ping/dist/index.js'
-import { createTcpHost } from '../../../cli/dist/index.js'
+// Holds N idle connections to ADDR (TCP + Noise + Yamux, Switchyard's transport and
+// upgrader used directly, one identity per connection, so that every dial is a
+// new connection from a new peer), then on "ping"
+// over IPC pings every connection on a new stream and reports how many answered.
+import { multiaddr } from '@multiformats/multiaddr'
+import { createNoise } from '../../../noise/dist/index.js'
+import { generateKeyPair, peerIdFromPrivateKey, peerIdFromString } from '../../../peer-id/dist/index.js'
+import { PING_PROTOCOL, Pinger } from '../../../ping/dist/index.js'
+import { tcp } from '../../../transport-tcp/dist/index.js'
+import { createUpgrader } from '../../../upgrader/dist/index.js'
+import { createYamux } from '../../../yamux/dist/index.js'
 
 const [addr, countArg, parallelArg] = process.argv.slice(2)
 const count = Number(countArg)
-const parallel = Number(parallelArg ?? 64)
-const host = await createTcpHost({ maxConnections: count + 100 })
+const parallel = Number(parallelArg ?? 32)
+// A fresh identity per connection: a Switchyard listener keeps one connection per peer.
+function newUpgrader() {
+  const privateKey = generateKeyPair()
+  return createUpgrader({
+    localPeer: peerIdFromPrivateKey(privateKey),
+    security: [createNoise({ privateKey })],
+    muxers: [createYamux()],
+  })
+}
+const transport = tcp()
+const ma = multiaddr(addr)
+const remotePeer = peerIdFromString(ma.getComponents().findLast((c) => c.name === 'p2p').value)
+const target = ma.decapsulateCode(421)
 const conns = []
 let next = 0
 let failed = 0
@@ -16,7 +35,7 @@ await Promise.all(
     while (next < count) {
       next++
       try {
-        conns.push(await host.dial(addr))
+        conns.push(await newUpgrader().upgradeOutbound(await transport.dial(target), { remotePeer }))
       } catch (err) {
         failed++
         firstError ??= `${err.code ?? ''} ${err.message}`
@@ -36,7 +55,8 @@ process.on('message', async (msg) => {
         while (i < conns.length) {
           const conn = conns[i++]
           try {
-            const pinger = new Pinger(await conn.newStream(PING_PROTOCOL))
+            const { stream } = await conn.newStream(PING_PROTOCOL)
+            const pinger = new Pinger(stream)
             await pinger.ping({ timeoutMs: 30_000 })
             pinger.close()
             ok++
@@ -49,7 +69,7 @@ process.on('message', async (msg) => {
     )
     process.send({ type: 'pinged', ok, failed: bad, firstError: err1 })
   } else if (msg.type === 'close') {
-    await host.close().catch(() => {})
+    await Promise.all(conns.map((c) => c.close().catch(() => c.abort(new Error('closing')))))
     process.exit(0)
   }
 })

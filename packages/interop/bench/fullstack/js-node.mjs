@@ -50,7 +50,10 @@ export async function createJsNode(listen = []) {
       maxParallelDials: 1000,
       maxDialQueueLength: 100_000,
     },
-    services: { ping: ping({ maxInboundStreams: 1024 }), echo: echo({ maxInboundStreams: 1024, maxOutboundStreams: 1024 }) },
+    services: {
+      ping: ping({ maxInboundStreams: 1024 }),
+      echo: echo({ maxInboundStreams: 1024, maxOutboundStreams: 1024 }),
+    },
   })
   await node.handle('/perf/1.0.0', perfHandler, { maxInboundStreams: 64, maxOutboundStreams: 64 })
   return node
@@ -65,7 +68,9 @@ if (process.argv[2] === 'listen') {
     const m = process.memoryUsage()
     const conns = node.getConnections()
     const streams = conns.reduce((n, c) => n + c.streams.length, 0)
-    process.stdout.write(`${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, connections: conns.length, streams })}\n`)
+    process.stdout.write(
+      `${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, connections: conns.length, streams })}\n`,
+    )
   })
   const stop = () => node.stop().then(() => process.exit(0))
   process.on('SIGINT', stop)
