@@ -122,7 +122,7 @@ export function classifyClose(err: Error | undefined): DisconnectReason {
   if (!SwitchyardError.is(err)) return 'transport-error'
   const code = err.code
   if (code.endsWith('_TIMEOUT')) return 'timeout'
-  if (code.startsWith('RESOURCE_') || code === 'YAMUX_MEMORY_LIMIT') return 'resource-constraint'
+  if (code.startsWith('RESOURCE_')) return 'resource-constraint'
   if (code === 'CONNECTION_GATED') return 'peer-banned'
   if (code.startsWith('TRANSPORT_') || code === 'YAMUX_TRANSPORT_CLOSED' || code.startsWith('STREAM_')) {
     return 'transport-error'

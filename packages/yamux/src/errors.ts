@@ -34,8 +34,6 @@ export type YamuxErrorCode =
   | 'YAMUX_TOO_MANY_STREAMS'
   /** The remote's ACK backlog is full and `ackBacklogFull` is `'fail'`. */
   | 'YAMUX_ACK_BACKLOG_FULL'
-  /** The memory account refused the stream's initial window. */
-  | 'YAMUX_MEMORY_LIMIT'
   /** A keepalive ping got no answer within `keepAliveTimeoutMs`. */
   | 'YAMUX_KEEPALIVE_TIMEOUT'
   /** An inbound stream was not acknowledged (negotiated) within `ackTimeoutMs`; it was reset. */

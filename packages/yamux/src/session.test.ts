@@ -188,7 +188,7 @@ describe('YamuxSession: limits', () => {
     expect(v.peer.of(FrameType.WindowUpdate, 5)[0]?.flags).toBe(Flag.RST)
   })
 
-  it('the memory account pays for every window and gets it all back', async () => {
+  it('the memory account pays for window growth only, and gets it all back', async () => {
     const account = new Account()
     const [a, b] = (await import('@switchyard/testkit')).duplexPair()
     const { createYamux } = await import('./yamux.js')
@@ -197,7 +197,8 @@ describe('YamuxSession: limits', () => {
     const client = f.createSession(a, { direction: 'outbound', onStream: () => {}, memory: account })
     f.createSession(b, { direction: 'inbound', onStream: (s) => accepted.push(s) })
     const s = await client.newStream()
-    expect(account.used).toBe(256 * 1024)
+    // The initial window is the fixed cost of a stream, bounded by stream limits.
+    expect(account.used).toBe(0)
     s.end()
     await tick()
     accepted[0]!.end()
@@ -209,7 +210,9 @@ describe('YamuxSession: limits', () => {
       (await import('@switchyard/testkit')).duplexPair()[0],
       { direction: 'outbound', onStream: () => {}, memory: tight },
     )
-    await expect(c2.newStream()).rejects.toSatisfy((e) => YamuxError.is(e, 'YAMUX_MEMORY_LIMIT'))
+    // A tight account never refuses a stream: it refuses growth (stream.test.ts).
+    await expect(c2.newStream()).resolves.toBeDefined()
+    c2.abort(new Error('done'))
   })
 })
 

@@ -241,13 +241,13 @@ export class YamuxSession implements StreamMuxer {
       }
       await this.#wait(this.#backlogWaiters, options)
     }
-    const reserve = this.#config.initialStreamWindowBytes
-    if (this.#memory !== undefined && !this.#memory.reserveMemory(reserve)) {
-      throw new YamuxError('YAMUX_MEMORY_LIMIT', 'the memory account refused a new stream window')
-    }
     const id = this.#nextId
     this.#nextId += 2
-    const stream = new YamuxStream(this.#host, id, 'outbound', this.#memory === undefined ? 0 : reserve)
+    // The initial window is not charged to the memory account: it is the fixed
+    // cost of a stream, bounded by the stream-count limits (and the resource
+    // scopes' stream limits). The account pays for auto-tuned growth beyond it,
+    // which is where one stream could otherwise take up to 16 MiB.
+    const stream = new YamuxStream(this.#host, id, 'outbound', 0)
     this.#streams.set(id, stream)
     this.#outbound++
     this.#outboundBacklog.add(stream)
@@ -412,20 +412,18 @@ export class YamuxSession implements StreamMuxer {
     if ((id & 1) === (this.#client ? 1 : 0)) throw violation('YAMUX_INVALID_STREAM_ID', `bad parity ${id}`)
     if (id > this.#highestRemoteId) this.#highestRemoteId = id
     const config = this.#config
-    const reserve = config.initialStreamWindowBytes
     const reject =
       this.#state !== 'open' ||
       this.#localGoAway ||
       this.#remoteGoAway !== undefined ||
       this.#inbound >= config.maxInboundStreams ||
-      this.#inboundBacklog.size >= config.maxAckBacklog ||
-      (this.#memory !== undefined && !this.#memory.reserveMemory(reserve))
+      this.#inboundBacklog.size >= config.maxAckBacklog
     if (reject) {
       this.#rememberClosed(id, false)
       this.#queueControl(FrameType.WindowUpdate, Flag.RST, id, 0)
       return undefined
     }
-    const stream = new YamuxStream(this.#host, id, 'inbound', this.#memory === undefined ? 0 : reserve)
+    const stream = new YamuxStream(this.#host, id, 'inbound', 0)
     this.#streams.set(id, stream)
     this.#inbound++
     if (config.ackTimeoutMs > 0) {
