@@ -165,7 +165,10 @@ export abstract class ByteStreamBase implements ByteStream {
 
   onceDrain(callback: () => void): () => void {
     if (this.#closed) return noop
-    this.#drainCallbacks.push(callback)
+    // A one-element literal rather than push() onto the empty array: push would give
+    // it room for 17, and most streams only ever hold one callback (idle memory).
+    if (this.#drainCallbacks.length === 0) this.#drainCallbacks = [callback]
+    else this.#drainCallbacks.push(callback)
     return () => removeItem(this.#drainCallbacks, callback)
   }
 
@@ -179,7 +182,8 @@ export abstract class ByteStreamBase implements ByteStream {
         cancelled = true
       }
     }
-    this.#closeCallbacks.push(callback)
+    if (this.#closeCallbacks.length === 0) this.#closeCallbacks = [callback]
+    else this.#closeCallbacks.push(callback)
     return () => removeItem(this.#closeCallbacks, callback)
   }
 

@@ -70,6 +70,14 @@ export interface Connection {
   /** Streams open right now (both directions, negotiated or not). */
   readonly streamCount: number
   /**
+   * Bytes received on the underlying transport connection so far: wire bytes, so they
+   * include multistream-select, the security handshake, encryption and muxer framing.
+   * `undefined` when the transport does not count (`RawConnection.bytesRead`).
+   */
+  readonly bytesRead?: number | undefined
+  /** Bytes sent on the underlying transport connection so far (wire bytes, as `bytesRead`). */
+  readonly bytesWritten?: number | undefined
+  /**
    * Open a stream and negotiate one of `protocols` (in preference order) with
    * multistream-select. Rejects with `ConnectionError('CONNECTION_NOT_OPEN')` unless the
    * connection is `open`, and with the negotiation's error otherwise (the stream is

@@ -9,6 +9,15 @@ import type { AbortOptions } from './errors.js'
 export interface RawConnection extends ByteStream {
   readonly remoteAddr: Multiaddr
   readonly localAddr: Multiaddr
+  /**
+   * Bytes received from the remote so far (wire bytes: every layer's framing and
+   * encryption included). Optional: a transport that does not count leaves it out.
+   * Must be cheap to read (a field or the socket's own counter), never per-chunk work
+   * added for it.
+   */
+  readonly bytesRead?: number
+  /** Bytes sent to the remote so far (wire bytes, as `bytesRead`). Optional. */
+  readonly bytesWritten?: number
 }
 
 /** Options of `Transport.dial`. */

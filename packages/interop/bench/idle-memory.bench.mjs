@@ -8,7 +8,10 @@
 //
 // Before the 0-connection sample the listener serves IDLE_WARMUP (default 100)
 // connections that are then closed, so that code compiled and caches filled on the
-// first connections are not counted per connection.
+// first connections are not counted per connection. Both samples are taken after
+// IDLE_SETTLE_MS (default 20 s) without traffic: V8's memory reducer then shrinks
+// the young generation that the burst of handshakes grew (up to ~32 MiB, which would
+// otherwise show up as ~30 KiB "per connection" of RSS on either side).
 //
 //   IDLE_CONNS (default 1000), IDLE_ROUNDS (default 2; median), IDLE_SIDES (js,switchyard),
 //   IDLE_SNAPSHOT=1: heap snapshots at 0 and N in the last round and a per-class diff
@@ -26,6 +29,7 @@ const N = Number(process.env.IDLE_CONNS ?? 1000)
 const ROUNDS = Number(process.env.IDLE_ROUNDS ?? 2)
 const SIDES = (process.env.IDLE_SIDES ?? 'js,switchyard').split(',')
 const SNAPSHOT = process.env.IDLE_SNAPSHOT === '1'
+const SETTLE = Number(process.env.IDLE_SETTLE_MS ?? 20_000)
 const WARMUP = Number(process.env.IDLE_WARMUP ?? 100)
 const KEEP = process.env.IDLE_KEEP_SNAPSHOTS === '1'
 const log = (...a) => console.error('[idle-memory]', ...a)
@@ -38,8 +42,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 async function spawnListener(kind, snapshotDir) {
   const script =
-    kind === 'switchyard' ? [here('../../cli/dist/bin.js'), 'listen'] : [here('./fullstack/js-node.mjs'), 'listen']
-  const args = ['--expose-gc', '--max-old-space-size=8192', '--import', here('./fullstack/mem-probe.mjs'), ...script]
+    kind === 'switchyard'
+      ? [here('../../cli/dist/bin.js'), 'listen']
+      : [here('./fullstack/js-node.mjs'), 'listen']
+  const args = [
+    '--expose-gc',
+    '--max-old-space-size=8192',
+    '--import',
+    here('./fullstack/mem-probe.mjs'),
+    ...script,
+  ]
   const env = { ...process.env }
   if (snapshotDir) env.MEM_SNAPSHOT_DIR = snapshotDir
   else delete env.MEM_SNAPSHOT_DIR
@@ -96,7 +108,9 @@ async function holdConnections(addr, count, procs) {
     firstError: dialled.find((m) => m.firstError)?.firstError,
     async close() {
       for (const d of dialers) d.send({ type: 'close' })
-      await Promise.all(dialers.map((d) => new Promise((r) => (d.exitCode !== null ? r() : d.once('exit', r)))))
+      await Promise.all(
+        dialers.map((d) => new Promise((r) => (d.exitCode !== null ? r() : d.once('exit', r)))),
+      )
     },
   }
 }
@@ -108,10 +122,10 @@ async function measure(kind, snapshotDir) {
       const warm = await holdConnections(listener.addr, WARMUP, 1)
       await warm.close()
     }
-    await sleep(1000)
+    await sleep(SETTLE)
     const before = await listener.stats()
     const held = await holdConnections(listener.addr, N, Math.max(1, Math.ceil(N / 2500)))
-    await sleep(1500)
+    await sleep(SETTLE)
     const after = await listener.stats()
     await held.close()
     const n = after.connections
@@ -126,7 +140,12 @@ async function measure(kind, snapshotDir) {
       external: per('external'),
       arrayBuffers: per('arrayBuffers'),
       malloced: per('mallocedMemory'),
+      residentHeap: (after.resident.heap - before.resident.heap) / n,
+      residentAnon: (after.resident.anon - before.resident.anon) / n,
       handles: after.handles - before.handles,
+      spaces: Object.fromEntries(
+        Object.entries(after.spaces).map(([k, v]) => [k, Math.round((v - (before.spaces[k] ?? 0)) / n)]),
+      ),
       warnings: after.warnings,
       snapshots: [before.snapshot, after.snapshot],
     }
@@ -156,12 +175,16 @@ for (let round = 0; round < ROUNDS; round++) {
 const KiB = (b) => `${(b / 1024).toFixed(1)} KiB`
 const rows = [
   ['RSS per idle connection', 'rss'],
+  ['  RSS in malloc brk heap', 'residentHeap'],
+  ['  RSS in anonymous maps (V8 pages, …)', 'residentAnon'],
   ['heap used per idle connection', 'heap'],
   ['  heap total (reserved) per connection', 'heapTotal'],
   ['external per idle connection', 'external'],
   ['  of which ArrayBuffers', 'arrayBuffers'],
 ]
-console.log(`\nMemory per idle connection, ${N} connections, listener after GC (median of ${ROUNDS} rounds)\n`)
+console.log(
+  `\nMemory per idle connection, ${N} connections, listener after GC (median of ${ROUNDS} rounds)\n`,
+)
 console.log(`| | ${SIDES.join(' | ')} |${SIDES.length === 2 ? ' ratio (js / ours) |' : ''}`)
 console.log(`|---|${SIDES.map(() => '---|').join('')}${SIDES.length === 2 ? '---|' : ''}`)
 const med = {}
@@ -180,6 +203,9 @@ for (const s of SIDES) {
     `\n${s}: connections ${last.connections}, dial failures ${last.dialFailed}${last.firstError ? ` (${last.firstError})` : ''}, ` +
       `active handles +${last.handles}, warnings ${JSON.stringify(last.warnings)}`,
   )
-  console.log(`${s} raw: ${JSON.stringify(results[s].map((r) => ({ rss: Math.round(r.rss), heap: Math.round(r.heap) })))}`)
+  console.log(
+    `${s} raw: ${JSON.stringify(results[s].map((r) => ({ rss: Math.round(r.rss), heap: Math.round(r.heap) })))}`,
+  )
 }
-for (const [s, d] of Object.entries(diffs)) console.log(`\nHeap snapshot diff, ${s} (0 → N connections, per connection):\n\n${d}`)
+for (const [s, d] of Object.entries(diffs))
+  console.log(`\nHeap snapshot diff, ${s} (0 → N connections, per connection):\n\n${d}`)

@@ -1,8 +1,9 @@
 // /noise benchmarks, Switchyard (@switchyard/noise, built dist) against
 // @chainsafe/libp2p-noise@17, in the same run:
 //
-// 1. handshakes per second, both ends in this process over an in-memory pair
-//    (ours: a tiny ByteStream pair; js: @libp2p/utils multiaddrConnectionPair);
+// 1. handshakes per second, both ends in one process over an in-memory pair
+//    (ours: a tiny ByteStream pair; js: @libp2p/utils multiaddrConnectionPair),
+//    each implementation in its own child process, slices interleaved;
 // 2. secure-channel throughput over TCP loopback with the two ends in two
 //    processes (this one sends, a child receives and acknowledges), against a raw
 //    baseline measured in the same run: node:crypto ChaCha20-Poly1305 seal of
@@ -112,16 +113,18 @@ async function timed(ms, fn) {
 
 const HS_SLICES = 6
 
-async function handshakeBench() {
-  const a = createNoise({ privateKey: generateKeyPair(), muxers: ['/yamux/1.0.0'] })
-  const b = createNoise({ privateKey: generateKeyPair(), muxers: ['/yamux/1.0.0'] })
-  const oursOnce = async () => {
-    const [x, y] = memPair()
-    const [r1, r2] = await Promise.all([a.secureOutbound(x), b.secureInbound(y)])
-    r1.stream.destroy()
-    r2.stream.destroy()
+/** One implementation's handshake: both ends in this process, over an in-memory pair. */
+async function handshakeFn(impl) {
+  if (impl === 'ours') {
+    const a = createNoise({ privateKey: generateKeyPair(), muxers: ['/yamux/1.0.0'] })
+    const b = createNoise({ privateKey: generateKeyPair(), muxers: ['/yamux/1.0.0'] })
+    return async () => {
+      const [x, y] = memPair()
+      const [r1, r2] = await Promise.all([a.secureOutbound(x), b.secureInbound(y)])
+      r1.stream.destroy()
+      r2.stream.destroy()
+    }
   }
-
   const mk = async () => {
     const privateKey = await jsGenerateKeyPair('Ed25519')
     const peerId = jsPeerIdFromPrivateKey(privateKey)
@@ -130,31 +133,85 @@ async function handshakeBench() {
   }
   const ja = await mk()
   const jb = await mk()
-  const jsOnce = async () => {
+  return async () => {
     const [x, y] = multiaddrConnectionPair()
     const [r1, r2] = await Promise.all([ja.secureOutbound(x), jb.secureInbound(y)])
     r1.connection.abort(new Error('done'))
     r2.connection.abort(new Error('done'))
   }
-  for (let i = 0; i < 50; i++) {
-    await oursOnce()
-    await jsOnce()
-  }
-  // Interleaved slices, so that a change in machine load hits both alike; best slice of each.
-  const ours = { rate: 0, cpuUs: Number.POSITIVE_INFINITY }
-  const js = { rate: 0, cpuUs: Number.POSITIVE_INFINITY }
-  for (let i = 0; i < HS_SLICES; i++) {
-    for (const [acc, fn] of [
-      [ours, oursOnce],
-      [js, jsOnce],
-    ]) {
-      globalThis.gc?.()
-      const r = await timed(HS_MS / HS_SLICES, fn)
-      acc.rate = Math.max(acc.rate, r.rate)
-      acc.cpuUs = Math.min(acc.cpuUs, r.cpuUs)
+}
+
+/**
+ * A handshake child: one implementation in its own process (so neither pays for
+ * the other's heap and garbage), warmed up, then one timed slice per `slice MS`
+ * line on stdin, answered with a JSON line.
+ */
+async function handshakeChild(impl) {
+  const fn = await handshakeFn(impl)
+  for (let i = 0; i < 100; i++) await fn()
+  process.stdout.write('ready\n')
+  let buf = ''
+  for await (const d of process.stdin) {
+    buf += d
+    let nl = buf.indexOf('\n')
+    while (nl >= 0) {
+      const ms = Number(buf.slice(0, nl).split(' ')[1])
+      buf = buf.slice(nl + 1)
+      // No forced gc() here: each process holds only its own garbage, and a full
+      // collection before a slice shrinks the young generation, slowing the slice.
+      process.stdout.write(`${JSON.stringify(await timed(ms, fn))}\n`)
+      nl = buf.indexOf('\n')
     }
   }
-  return { ours, js }
+}
+
+function startHandshakeChild(impl) {
+  const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), 'hs-child', impl], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  let waiter
+  let buf = ''
+  child.stdout.on('data', (d) => {
+    buf += d
+    let nl = buf.indexOf('\n')
+    while (nl >= 0) {
+      const line = buf.slice(0, nl)
+      buf = buf.slice(nl + 1)
+      waiter?.(line)
+      nl = buf.indexOf('\n')
+    }
+  })
+  const next = () => new Promise((r) => (waiter = r))
+  return {
+    ready: next(),
+    async slice(ms) {
+      const p = next()
+      child.stdin.write(`slice ${ms}\n`)
+      return JSON.parse(await p)
+    },
+    close: () => child.kill(),
+  }
+}
+
+async function handshakeBench() {
+  // One child per implementation, started one after the other (warm-up alone),
+  // then interleaved slices so that a change in machine load hits both alike;
+  // best slice of each. Each process's CPU time counts its GC threads too.
+  const children = {}
+  for (const impl of ['ours', 'js']) {
+    children[impl] = startHandshakeChild(impl)
+    await children[impl].ready
+  }
+  const best = { ours: { rate: 0, cpuUs: Number.POSITIVE_INFINITY }, js: { rate: 0, cpuUs: Number.POSITIVE_INFINITY } }
+  for (let i = 0; i < HS_SLICES; i++) {
+    for (const impl of ['ours', 'js']) {
+      const r = await children[impl].slice(HS_MS / HS_SLICES)
+      best[impl].rate = Math.max(best[impl].rate, r.rate)
+      best[impl].cpuUs = Math.min(best[impl].cpuUs, r.cpuUs)
+    }
+  }
+  for (const c of Object.values(children)) c.close()
+  return best
 }
 
 // ---- throughput: the child process receives ----------------------------------
@@ -394,6 +451,7 @@ async function throughput() {
 
 async function main() {
   if (process.argv[2] === 'child') return childMain(process.argv[3])
+  if (process.argv[2] === 'hs-child') return handshakeChild(process.argv[3])
   const progress = (m) => process.stderr.write(`noise.bench: ${m}\n`)
   const rows = [['metric', 'switchyard', 'js-libp2p', 'ratio', 'goal']]
   if (ONLY !== 'throughput') {

@@ -29,7 +29,7 @@ function loadNodeCrypto(): typeof NodeCryptoModule | undefined {
 
 const nc = loadNodeCrypto()
 
-// RFC 8410 PKCS#8 prefix of a raw X25519 private key (used only for fixed secrets).
+// RFC 8410 PKCS#8 prefix of a raw X25519 private key (fallback import only).
 const PKCS8_X25519_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ])
@@ -60,9 +60,35 @@ function b64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
 }
 
-function rawPublic(key: KeyObject): Uint8Array {
-  const jwk = key.export({ format: 'jwk' })
-  return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'))
+/**
+ * The X25519 key pair of a 32-byte secret, imported through JWK (RFC 8037 §2;
+ * Node reads only `d` of a private OKP key, and OpenSSL derives the public key
+ * on import). Fresh keys are made this way from 32 random bytes too, never with
+ * `generateKeyPairSync`: on Node 20 (20.20.2, OpenSSL 3.0) exporting a key that
+ * `generateKeyPairSync` made can deadlock the process — the export holds the
+ * key's mutex while allocating, a GC it triggers runs the finished key-generation
+ * job's destructor, which takes the same mutex (reproduced within ~20 000
+ * handshakes; this import path ran 150 000 without it).
+ */
+function keyPairFromSecret(secret: Uint8Array): NodeKeyPair {
+  let privateKey: KeyObject
+  try {
+    privateKey = nc!.createPrivateKey({
+      key: { kty: 'OKP', crv: 'X25519', d: b64url(secret), x: '' },
+      format: 'jwk',
+    })
+  } catch {
+    // A runtime that insists on a matching `x`: PKCS#8 (RFC 8410 §7), ~10× slower.
+    const der = Buffer.alloc(48)
+    der.set(PKCS8_X25519_PREFIX)
+    der.set(secret, 16)
+    privateKey = nc!.createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+    der.fill(0)
+  }
+  // The private JWK carries `x`, the public key OpenSSL derived (half the cost of
+  // createPublicKey(privateKey).export()).
+  const jwk = privateKey.export({ format: 'jwk' })
+  return new NodeKeyPair(new Uint8Array(Buffer.from(jwk.x as string, 'base64url')), privateKey)
 }
 
 class NodeAead implements Aead {
@@ -135,16 +161,15 @@ export const nodeNoiseCrypto: NoiseCrypto | undefined =
     : {
         name: 'node',
         generateKeyPair(): DhKeyPair {
-          const { publicKey, privateKey } = nc.generateKeyPairSync('x25519')
-          return new NodeKeyPair(rawPublic(publicKey), privateKey)
+          // X25519 takes any 32 bytes as a secret (RFC 7748 §5 clamps them).
+          const secret = randomSecret()
+          const pair = keyPairFromSecret(secret)
+          secret.fill(0)
+          return pair
         },
         keyPairFromSecret(secret: Uint8Array): DhKeyPair {
           if (secret.byteLength !== 32) throw new RangeError('an X25519 secret key is 32 bytes')
-          const der = new Uint8Array(48)
-          der.set(PKCS8_X25519_PREFIX)
-          der.set(secret, 16)
-          const privateKey = nc.createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })
-          return new NodeKeyPair(rawPublic(nc.createPublicKey(privateKey)), privateKey)
+          return keyPairFromSecret(secret)
         },
         importPublicKey(bytes: Uint8Array): DhPublicKey {
           if (bytes.byteLength !== 32) throw new RangeError('an X25519 public key is 32 bytes')
@@ -189,6 +214,20 @@ export const nodeNoiseCrypto: NoiseCrypto | undefined =
           return new NodeAead(key)
         },
       }
+
+// CSPRNG output is drawn 32 keys at a time (one randomBytes call instead of 32);
+// every key takes fresh bytes, and they are zeroed once used.
+const POOL_KEYS = 32
+let pool: Buffer | undefined
+let poolNext = POOL_KEYS
+
+function randomSecret(): Buffer {
+  if (poolNext === POOL_KEYS) {
+    pool = nc!.randomBytes(32 * POOL_KEYS)
+    poolNext = 0
+  }
+  return pool!.subarray(32 * poolNext, 32 * ++poolNext)
+}
 
 function join(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0

@@ -36,6 +36,11 @@ export interface HandshakeInit {
   muxers: readonly string[]
   /** Extra WebTransport certificate hashes to send. */
   webtransportCerthashes?: readonly Uint8Array[]
+  /**
+   * Our encoded payload for a muxer list (identity key, signature, extensions);
+   * default: encoded per message. `createNoise` passes one that reuses encodings.
+   */
+  payloadFor?: (muxers: readonly string[]) => Uint8Array
   /** The peer we expect (a mismatch is `NOISE_UNEXPECTED_PEER`). */
   remotePeer?: PeerId | undefined
   prologue?: Uint8Array
@@ -111,15 +116,7 @@ export function performHandshake(stream: ByteStream, init: HandshakeInit): Promi
       frame.set(message, 2)
       stream.write(frame)
     }
-    const payload = (muxers: readonly string[]) =>
-      encodePayload({
-        identityKey: init.identityKey,
-        identitySig: init.identitySig,
-        extensions: {
-          webtransportCerthashes: [...(init.webtransportCerthashes ?? [])],
-          streamMuxers: [...muxers],
-        },
-      })
+    const payload = init.payloadFor ?? ((muxers: readonly string[]) => encodeOurPayload(init, muxers))
     // Reads the remote's signed payload; stores its peer id and extensions.
     const authenticate = (plaintext: Uint8Array) => {
       const p = decodePayload(plaintext)
@@ -192,6 +189,21 @@ export function performHandshake(stream: ByteStream, init: HandshakeInit): Promi
         fail(err)
       }
     }
+  })
+}
+
+/** Our handshake payload: identity key, its signature, and the extensions. */
+export function encodeOurPayload(
+  init: Pick<HandshakeInit, 'identityKey' | 'identitySig' | 'webtransportCerthashes'>,
+  muxers: readonly string[],
+): Uint8Array {
+  return encodePayload({
+    identityKey: init.identityKey,
+    identitySig: init.identitySig,
+    extensions: {
+      webtransportCerthashes: [...(init.webtransportCerthashes ?? [])],
+      streamMuxers: [...muxers],
+    },
   })
 }
 

@@ -10,7 +10,7 @@ import type { PrivateKey } from '@switchyard/peer-id'
 import type { DhKeyPair, NoiseCrypto } from './crypto.js'
 import { nobleNoiseCrypto } from './crypto-noble.js'
 import { nodeNoiseCrypto } from './crypto-node.js'
-import { performHandshake } from './handshake.js'
+import { encodeOurPayload, performHandshake } from './handshake.js'
 import { staticKeySignedData } from './identity.js'
 import type { NoiseExtensions } from './payload.js'
 import { SecureChannel, type SecureChannelInit } from './secure-channel.js'
@@ -71,6 +71,8 @@ export interface Noise extends SecurityProtocol {
   secureInbound(stream: ByteStream, options?: SecureOptions): Promise<NoiseSecureResult>
 }
 
+const MAX_CACHED_PAYLOADS = 16
+
 /** Resolves a crypto choice to a backend. Throws RangeError for `'node'` where it is missing. */
 export function resolveNoiseCrypto(choice: NoiseCryptoChoice = 'auto'): NoiseCrypto {
   if (typeof choice === 'object' && choice !== null) return choice
@@ -129,6 +131,18 @@ export function createNoise(init: NoiseInit): Noise {
   const identityKey = init.privateKey.publicKey.toProtobuf()
   const identitySig = init.privateKey.sign(staticKeySignedData(staticKeyPair.publicKey))
   const timeoutMs = init.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs
+  // Our payload depends only on the muxer list sent: encode each list once
+  // (a few entries: the configured list and the one muxer an initiator picks).
+  const payloads = new Map<string, Uint8Array>()
+  const payloadFor = (muxers: readonly string[]): Uint8Array => {
+    const k = JSON.stringify(muxers)
+    let p = payloads.get(k)
+    if (p === undefined) {
+      p = encodeOurPayload({ identityKey, identitySig, webtransportCerthashes: init.webtransportCerthashes }, muxers)
+      if (payloads.size < MAX_CACHED_PAYLOADS) payloads.set(k, p)
+    }
+    return p
+  }
   const channelInit: SecureChannelInit = {
     readableHighWaterMark: init.readableHighWaterMark ?? defaults.readableHighWaterMark,
     writableHighWaterMark: init.writableHighWaterMark ?? defaults.writableHighWaterMark,
@@ -143,6 +157,7 @@ export function createNoise(init: NoiseInit): Noise {
       identityKey,
       identitySig,
       muxers: options.muxers ?? init.muxers ?? defaults.muxers,
+      payloadFor,
       ...(init.webtransportCerthashes !== undefined
         ? { webtransportCerthashes: init.webtransportCerthashes }
         : {}),

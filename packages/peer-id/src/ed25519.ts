@@ -15,13 +15,6 @@ export const ED25519_PUBLIC_KEY_BYTES = 32
 export const ED25519_SEED_BYTES = 32
 export const ED25519_SIGNATURE_BYTES = 64
 
-// DER prefix that wraps a raw seed into PKCS#8 (RFC 8410 §7). Only used to derive
-// a public key from a seed and to read generated keys: OpenSSL 3 decodes DER through
-// its slow decoder framework (~10× slower than a JWK import), so imports use JWK.
-const PKCS8_PREFIX = Uint8Array.from([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-])
-
 function requireNode(): NonNullable<typeof nodeCrypto> {
   if (nodeCrypto === undefined) throw new RangeError('crypto backend "node" is not available in this runtime')
   return nodeCrypto
@@ -43,18 +36,23 @@ function nodeKeyObject(seed: Uint8Array | undefined, pub: Uint8Array): KeyObject
       })
 }
 
+/**
+ * The private KeyObject of a seed and its public key (RFC 8032 §5.1.5), through a
+ * JWK import: Node reads only `d` of a private OKP key and OpenSSL derives the
+ * public key, which the private JWK export then carries in `x`.
+ */
+function nodeKeyFromSeed(seed: Uint8Array): [KeyObject, Uint8Array] {
+  const priv = requireNode().createPrivateKey({
+    key: { kty: 'OKP', crv: 'Ed25519', d: b64url(seed), x: '' },
+    format: 'jwk',
+  })
+  return [priv, fromB64url(priv.export({ format: 'jwk' }).x)]
+}
+
 /** Derives the public key of a 32-byte seed (RFC 8032 §5.1.5). */
 function derivePublicKey(seed: Uint8Array, backend: CryptoBackend): Uint8Array {
   if (backend === 'noble') return ed25519.getPublicKey(seed)
-  const node = requireNode()
-  const der = new Uint8Array(PKCS8_PREFIX.byteLength + seed.byteLength)
-  der.set(PKCS8_PREFIX)
-  der.set(seed, PKCS8_PREFIX.byteLength)
-  const priv = node.createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' })
-  der.fill(0)
-  // DER, not JWK, export: see generateEd25519Key.
-  const spki = node.createPublicKey(priv).export({ format: 'der', type: 'spki' })
-  return copyBytes(spki.subarray(spki.byteLength - ED25519_PUBLIC_KEY_BYTES))
+  return nodeKeyFromSeed(seed)[1]
 }
 
 // The y coordinates (sign bit cleared) of the eight small-order points
@@ -172,15 +170,17 @@ export class Ed25519PrivateKey implements PrivateKey {
 /** Generates a new Ed25519 key from the backend's CSPRNG. */
 export function generateEd25519Key(backend: CryptoBackend): Ed25519PrivateKey {
   if (backend === 'noble') return ed25519KeyFromSeed(ed25519.utils.randomSecretKey(), backend)
-  // OpenSSL generates and hands back a KeyObject we keep for signing.
-  // Not privateKey.export({ format: 'jwk' }): on Node 20.20 that call (and
-  // createPublicKey(privateKey).export jwk) wedges the process after a few
-  // thousand keys. DER export of the private key and JWK export of the public key do not.
-  const { privateKey, publicKey } = requireNode().generateKeyPairSync('ed25519')
-  const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' })
-  const seed = copyBytes(pkcs8.subarray(PKCS8_PREFIX.byteLength))
-  pkcs8.fill(0)
-  return new Ed25519PrivateKey(seed, fromB64url(publicKey.export({ format: 'jwk' }).x), backend, privateKey)
+  // A seed from the CSPRNG, imported (RFC 8032 §5.1.5: the seed is 32 random
+  // bytes). Not generateKeyPairSync: on Node 20.20 (OpenSSL 3.0) exporting a key it
+  // made can deadlock the process — the export holds the key's mutex while
+  // allocating, and a GC it triggers runs the finished key-generation job's
+  // destructor, which takes the same mutex (a loop of generate + sign hung within
+  // ~60 000 keys).
+  const random = requireNode().randomBytes(ED25519_SEED_BYTES)
+  const seed = copyBytes(random)
+  random.fill(0)
+  const [priv, pub] = nodeKeyFromSeed(seed)
+  return new Ed25519PrivateKey(seed, pub, backend, priv)
 }
 
 /** Derives the key of a 32-byte seed (RFC 8032 §5.1.5); the seed is copied. */

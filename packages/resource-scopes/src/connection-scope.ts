@@ -25,15 +25,23 @@ export interface ConnectionScopeInit {
   readonly allowlisted: boolean
   /** Whether the connection stays allowlisted once its peer is known. */
   readonly stillAllowlisted: (peer: PeerId) => boolean
-  /** Run once when the scope closes (the manager releases the subnet count). */
-  readonly onDone: () => void
+  /**
+   * Run once when the scope closes (the manager releases the subnet count);
+   * `opened` is false when the constructor refused the connection.
+   */
+  readonly onDone: (opened: boolean) => void
 }
 
 /** Implements {@link ConnectionResourceScope}. Create with `ScopedResourceManager.openConnection`. */
 export class ConnectionScope extends ScopeNode implements ConnectionResourceScope {
   readonly direction: Direction
   readonly #registry: ScopeRegistry
-  readonly #init: ConnectionScopeInit
+  // Only what outlives the constructor is kept (one scope per connection: memory per
+  // idle connection counts). `#stillAllowlisted` goes once the peer is set.
+  readonly #allowlisted: boolean
+  #stillAllowlisted: ((peer: PeerId) => boolean) | undefined
+  readonly #onDone: (opened: boolean) => void
+  #opened = false
   #peer: PeerId | undefined
 
   /**
@@ -52,12 +60,15 @@ export class ConnectionScope extends ScopeNode implements ConnectionResourceScop
     })
     this.direction = init.direction
     this.#registry = registry
-    this.#init = init
+    this.#allowlisted = init.allowlisted
+    this.#stillAllowlisted = init.allowlisted ? init.stillAllowlisted : undefined
+    this.#onDone = init.onDone
     try {
       this.reserve({
         ...(init.direction === 'inbound' ? { connsInbound: 1 } : { connsOutbound: 1 }),
         fd: init.useFd ? 1 : 0,
       })
+      this.#opened = true
     } catch (err) {
       this.done()
       throw err
@@ -79,7 +90,7 @@ export class ConnectionScope extends ScopeNode implements ConnectionResourceScop
     // An allowlist entry restricted to another peer does not cover this connection:
     // it leaves the allowlisted scopes (go-libp2p rcmgr does the same on SetPeer).
     const system =
-      this.#init.allowlisted && this.#init.stillAllowlisted(peer) ? r.allowlistedSystem : r.system
+      this.#allowlisted && this.#stillAllowlisted?.(peer) === true ? r.allowlistedSystem : r.system
     try {
       this.moveTo([peerScope, system])
     } catch (err) {
@@ -87,6 +98,7 @@ export class ConnectionScope extends ScopeNode implements ConnectionResourceScop
       throw err
     }
     this.#peer = peer
+    this.#stillAllowlisted = undefined
   }
 
   openStream(direction: Direction): StreamScope {
@@ -107,7 +119,7 @@ export class ConnectionScope extends ScopeNode implements ConnectionResourceScop
   }
 
   protected override onDone(): void {
-    this.#init.onDone()
+    this.#onDone(this.#opened)
   }
 
   [Symbol.dispose](): void {

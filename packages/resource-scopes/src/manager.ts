@@ -97,6 +97,9 @@ function snapshot(scope: ScopeNode): ScopeSnapshot {
   return { usage: scope.stat(), limit, pressure: scope.pressure() }
 }
 
+/** `stillAllowlisted` of a connection that was not allowlisted. */
+const refusePeer = (): boolean => false
+
 /** The IP address of a multiaddr (`/ip4/…`, `/ip6/…`, `/ip6zone/…/ip6/…`), if it has one. */
 export function ipOfMultiaddr(addr: Multiaddr): IpAddress | undefined {
   for (const c of addr.getComponents()) {
@@ -248,7 +251,7 @@ export class ScopedResourceManager implements ResourceManager {
         })
       }
     }
-    let releaseSubnet = () => {}
+    let releaseSubnet: (() => void) | undefined
     if (limited) {
       const got = this.#subnets.acquire(ip)
       if (!('release' in got)) {
@@ -262,21 +265,30 @@ export class ScopedResourceManager implements ResourceManager {
       }
       releaseSubnet = got.release
     }
-    // A refused scope closes itself at once (running onDone): `opened` keeps it out of the count.
-    let opened = false
     const scope = new ConnectionScope(this.#registry, {
       direction,
       useFd: options.useFd ?? true,
       allowlisted,
-      stillAllowlisted: (peer) => ip !== undefined && this.#allowlist.allowsPeerAt(ip, peer),
-      onDone: () => {
-        releaseSubnet()
-        if (opened) this.#connections--
-      },
+      stillAllowlisted: allowlisted && ip !== undefined ? this.#allowsPeerAt(ip) : refusePeer,
+      onDone: this.#connectionDone(releaseSubnet),
     })
-    opened = true
     this.#connections++
     return scope
+  }
+
+  // The scope's callbacks are made here rather than inline in openConnection, so
+  // that they capture only what they use, not its whole context (they live as long
+  // as the connection).
+  #allowsPeerAt(ip: IpAddress): (peer: PeerId) => boolean {
+    return (peer) => this.#allowlist.allowsPeerAt(ip, peer)
+  }
+
+  #connectionDone(releaseSubnet: (() => void) | undefined): (opened: boolean) => void {
+    // A refused scope closes itself at once (opened: false): it was never counted.
+    return (opened) => {
+      releaseSubnet?.()
+      if (opened) this.#connections--
+    }
   }
 
   /** A JSON-compatible snapshot of every scope. */

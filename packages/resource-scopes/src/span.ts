@@ -44,18 +44,33 @@ export function memoryAccountOf(
   scope: ScopeNode,
   priority: Parameters<ScopeNode['reserveMemory']>[1],
 ): MemoryAccount {
-  return {
-    reserveMemory(bytes: number): boolean {
-      try {
-        scope.reserveMemory(bytes, priority)
-        return true
-      } catch (err) {
-        if (err instanceof RangeError || err instanceof TypeError) throw err
-        return false
-      }
-    },
-    releaseMemory(bytes: number): void {
-      scope.releaseMemory(bytes)
-    },
+  return new ScopeMemoryAccount(scope, priority)
+}
+
+/**
+ * A class rather than an object of two closures: one lives per connection for the
+ * connection's life, and prototype methods cost nothing per instance.
+ */
+class ScopeMemoryAccount implements MemoryAccount {
+  readonly #scope: ScopeNode
+  readonly #priority: Parameters<ScopeNode['reserveMemory']>[1]
+
+  constructor(scope: ScopeNode, priority: Parameters<ScopeNode['reserveMemory']>[1]) {
+    this.#scope = scope
+    this.#priority = priority
+  }
+
+  reserveMemory(bytes: number): boolean {
+    try {
+      this.#scope.reserveMemory(bytes, this.#priority)
+      return true
+    } catch (err) {
+      if (err instanceof RangeError || err instanceof TypeError) throw err
+      return false
+    }
+  }
+
+  releaseMemory(bytes: number): void {
+    this.#scope.releaseMemory(bytes)
   }
 }

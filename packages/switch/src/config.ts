@@ -16,7 +16,7 @@ import type {
 } from '@switchyard/interface'
 import type { Upgrader } from '@switchyard/upgrader'
 import { type ReconnectPolicy, reconnectDefaults } from './disconnect.js'
-import type { HealthInit } from './health.js'
+import { type HealthInit, validateHealthInit } from './health.js'
 
 /** The dialer numbers a switch passes through (see `@switchyard/dialer`'s `DialerInit`). */
 export type SwitchDialerInit = Pick<
@@ -134,6 +134,8 @@ export interface SwitchConfig {
   readonly maintenanceIntervalMs: number
   readonly replaceDegraded: boolean
   readonly reconnect: ReconnectPolicy
+  /** Health score curves and the bandwidth sampling threshold. */
+  readonly health: HealthInit
 }
 
 function count(name: string, v: number, min = 0): number {
@@ -207,5 +209,6 @@ export function validateInit(init: SwitchInit): SwitchConfig {
       violationBackoff: r.violationBackoff ?? reconnectDefaults.violationBackoff,
       maxAttempts: count('reconnect.maxAttempts', r.maxAttempts ?? reconnectDefaults.maxAttempts),
     },
+    health: validateHealthInit({ ...init.health }),
   }
 }

@@ -20,6 +20,12 @@ export interface ConnectionStats {
   readonly lastActivityAt: number
   readonly streams: number
   readonly latencyMs: number | undefined
+  /** Smoothed throughput of busy maintenance intervals, bytes/s; `undefined` before one. */
+  readonly bytesPerSecond: number | undefined
+  /** Wire bytes received so far (`Connection.bytesRead`), if the transport counts. */
+  readonly bytesRead: number | undefined
+  /** Wire bytes sent so far (`Connection.bytesWritten`), if the transport counts. */
+  readonly bytesWritten: number | undefined
   readonly score: number
   readonly grade: HealthGrade
 }
@@ -170,7 +176,7 @@ export class ConnectionManager {
 
   // ── Maintenance and health (seed 001 §4.2) ────────────────────────────────────
 
-  /** See `Switch.maintain`. */
+  /** See `Switch.maintain`. Also samples every connection's byte counters for its bandwidth score. */
   maintain(): void {
     const ctx = this.#ctx
     if (ctx.closed) return
@@ -179,6 +185,7 @@ export class ConnectionManager {
     for (const list of [...this.#pool.byPeer().values()]) {
       for (const r of [...list]) {
         if (!r.usable) continue
+        r.sampleBandwidth(now, this.#init.health)
         if (
           c.inactivityTimeoutMs > 0 &&
           r.streams.size === 0 &&
@@ -211,6 +218,9 @@ export class ConnectionManager {
       lastActivityAt: r.lastActivityAt,
       streams: r.streams.size,
       latencyMs: r.latencyMs,
+      bytesPerSecond: r.bytesPerSecond,
+      bytesRead: r.conn?.bytesRead,
+      bytesWritten: r.conn?.bytesWritten,
       score,
       grade: healthGrade(score),
     }
@@ -219,13 +229,24 @@ export class ConnectionManager {
   #ping(r: ManagedConnection, now: number): void {
     const ctx = this.#ctx
     r.lastPingAt = now
+    // One ping per connection at a time: a remote that never answers must not collect a
+    // hung ping (a stream, listeners) per tick.
+    if (r.pinging) return
+    r.pinging = true
+    // A signal of its own per ping: every ping of a tick on the one long-lived shutdown
+    // signal would add one abort listener per connection to it.
+    const { signal, done } = ctx.linkedSignal()
     // validateInit requires `ping` whenever pings are on.
-    this.#init.ping!(r.conn!, { signal: ctx.shutdown.signal }).then(
+    this.#init.ping!(r.conn!, { signal }).then(
       (rtt) => {
+        done()
+        r.pinging = false
         r.recordPing(rtt, ctx.now())
         ctx.safe(() => ctx.peerstore.recordLatency(r.remotePeer, rtt))
       },
       () => {
+        done()
+        r.pinging = false
         r.failures++
       },
     )

@@ -115,6 +115,8 @@ export class ConnectionPool {
       record.added = true
       record.openedAt = ctx.now()
       record.lastActivityAt = record.openedAt
+      // The bandwidth baseline: handshake bytes are not throughput.
+      record.sampleBandwidth(record.openedAt, this.#ctx.config.health)
       const key = peer.toString()
       const list = this.#byPeer.get(key) ?? []
       list.push(record)

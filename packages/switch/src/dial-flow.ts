@@ -124,7 +124,10 @@ export class DialFlow {
     if (transport === undefined)
       throw new SwitchError('SWITCH_NO_TRANSPORT', `no transport can dial ${addr.toString()}`)
     const scope = ctx.resourceManager.openConnection('outbound', addr, { useFd: usesFd(transport) })
-    const both = AbortSignal.any([signal, ctx.shutdown.signal])
+    // The shutdown through a per-dial link: nothing of this dial stays on the long-lived
+    // shutdown signal (not even `AbortSignal.any`'s dependant entry).
+    const linked = ctx.linkedSignal()
+    const both = AbortSignal.any([signal, linked.signal])
     const record = new ManagedConnection(ctx.now())
     this.#pending++
     try {
@@ -144,6 +147,7 @@ export class DialFlow {
       this.#pool.track(record, conn)
       return conn
     } finally {
+      linked.done()
       this.#pending--
     }
   }

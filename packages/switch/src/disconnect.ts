@@ -110,12 +110,29 @@ export function goodbyeCode(reason: DisconnectReason): GoodbyeCode {
   }
 }
 
+/** Yamux's GoAway codes (spec "Session termination") as the interface's `GoodbyeCode`s. */
+const YAMUX_GOAWAY_CODES: readonly GoodbyeCode[] = ['normal', 'protocol-error', 'internal-error']
+
+/**
+ * The goodbye code the remote's GoAway carried, read from the muxer's error by field,
+ * never by message: a `goodbye` field holding a `GoodbyeCode`, else yamux's numeric
+ * `goAwayCode` (`YamuxError`; 0 normal, 1 protocol error, 2 internal error).
+ * `undefined` when the error carries none or an unknown one.
+ */
+export function remoteGoodbye(err: Error): GoodbyeCode | undefined {
+  const { goodbye, goAwayCode } = err as { goodbye?: unknown; goAwayCode?: unknown }
+  if (typeof goodbye === 'string' && (YAMUX_GOAWAY_CODES as readonly string[]).includes(goodbye)) {
+    return goodbye as GoodbyeCode
+  }
+  return typeof goAwayCode === 'number' ? YAMUX_GOAWAY_CODES[goAwayCode] : undefined
+}
+
 /**
  * The reason of a close we did not initiate, from the error the connection closed
  * with (by code, never by message): none → `normal`; a timeout → `timeout`; a refusal
  * of resources → `resource-constraint`; a gate → `peer-banned`; a transport failure
- * or a plain error → `transport-error`; any other typed error of a codec or muxer
- * → `protocol-violation`.
+ * or a plain error → `transport-error`; the remote's GoAway by its code (see
+ * `remoteGoodbyeReason`); any other typed error of a codec or muxer → `protocol-violation`.
  */
 export function classifyClose(err: Error | undefined): DisconnectReason {
   if (err === undefined) return 'normal'
@@ -127,6 +144,31 @@ export function classifyClose(err: Error | undefined): DisconnectReason {
   if (code.startsWith('TRANSPORT_') || code === 'YAMUX_TRANSPORT_CLOSED' || code.startsWith('STREAM_')) {
     return 'transport-error'
   }
-  if (code === 'YAMUX_REMOTE_GOAWAY' || code === 'YAMUX_SESSION_CLOSED') return 'normal'
+  if (code === 'YAMUX_REMOTE_GOAWAY') return remoteGoodbyeReason(remoteGoodbye(err))
+  if (code === 'YAMUX_SESSION_CLOSED') return 'normal'
   return 'protocol-violation'
+}
+
+/**
+ * The reason of a close the remote announced with a GoAway of `code` (seed 001 §4.3):
+ * `normal` → `normal`; `protocol-error` (the remote says we broke the protocol) →
+ * `protocol-violation`, so a keep-alive peer is redialled only after the long backoff;
+ * `internal-error` (the remote failed, timed out or refused us — a ban says the same,
+ * see `goodbyeCode`) or a code we do not know → `transport-error`: reconnect with
+ * backoff.
+ */
+export function remoteGoodbyeReason(code: GoodbyeCode | undefined): DisconnectReason {
+  switch (code) {
+    case 'normal':
+      return 'normal'
+    case 'protocol-error':
+      return 'protocol-violation'
+    case 'internal-error':
+    case undefined:
+      return 'transport-error'
+    default: {
+      const never: never = code
+      throw new TypeError(`unknown goodbye code ${String(never)}`)
+    }
+  }
 }

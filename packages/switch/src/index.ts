@@ -21,6 +21,8 @@ export {
   reconnectDefaults,
   reconnectDelayMs,
   reconnectStrategy,
+  remoteGoodbye,
+  remoteGoodbyeReason,
 } from './disconnect.js'
 export { SwitchError, type SwitchErrorCode } from './errors.js'
 export {
@@ -42,6 +44,9 @@ export {
   scoreBandwidth,
   scoreLatency,
   scoreReliability,
+  smoothThroughput,
+  throughputSample,
+  validateHealthInit,
 } from './health.js'
 export {
   type HandleOptions,

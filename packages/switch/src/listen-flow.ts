@@ -154,20 +154,23 @@ export class ListenFlow {
     // Step 6: upgrade as the responder; steps 7–8 in the pool's adopt.
     const record = new ManagedConnection(ctx.now())
     this.#pending++
-    this.#init.upgrader
-      .upgradeInbound(raw, { scope, protocols: this.#init.lookupFor(record), signal: ctx.shutdown.signal })
-      .then(
-        (conn) => {
-          this.#pending--
-          this.#pool.track(record, conn)
-          this.#pool.adopt(record)
-        },
-        (err: unknown) => {
-          this.#pending--
-          // A failed upgrade has released the raw connection and the scope; nobody waits for it.
-          if (!ctx.closed) ctx.reportError(err)
-        },
-      )
+    // A signal per upgrade, not the shutdown signal itself: up to `maxPendingInbound`
+    // upgrades run at once, and each would add a listener to it.
+    const { signal, done } = ctx.linkedSignal()
+    this.#init.upgrader.upgradeInbound(raw, { scope, protocols: this.#init.lookupFor(record), signal }).then(
+      (conn) => {
+        done()
+        this.#pending--
+        this.#pool.track(record, conn)
+        this.#pool.adopt(record)
+      },
+      (err: unknown) => {
+        done()
+        this.#pending--
+        // A failed upgrade has released the raw connection and the scope; nobody waits for it.
+        if (!ctx.closed) ctx.reportError(err)
+      },
+    )
   }
 
   /** Why a new inbound connection must be refused now, if it must. */

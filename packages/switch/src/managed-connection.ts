@@ -6,7 +6,13 @@
  */
 import type { Connection, Direction, DisconnectReason, PeerId } from '@switchyard/interface'
 import type { ConnInfo, StreamInfo } from './events.js'
-import { type HealthInit, type HealthSample, healthScore } from './health.js'
+import {
+  type HealthInit,
+  type HealthSample,
+  healthScore,
+  smoothThroughput,
+  throughputSample,
+} from './health.js'
 
 /** One connection as the switch tracks it. */
 export class ManagedConnection {
@@ -23,9 +29,16 @@ export class ManagedConnection {
   openedAt: number
   lastActivityAt: number
   lastPingAt: number
+  /** A maintenance ping is in flight. */
+  pinging = false
   successes = 0
   failures = 0
   latencyMs: number | undefined
+  /** Smoothed throughput of busy maintenance intervals, bytes/s (`undefined` before one). */
+  bytesPerSecond: number | undefined
+  /** Byte counters (read + written) and time at the last bandwidth sample. */
+  #sampledBytes: number | undefined
+  #sampledAt = 0
   /** Inbound / outbound streams open, by registered protocol. */
   readonly inbound = new Map<string, number>()
   readonly outbound = new Map<string, number>()
@@ -100,12 +113,34 @@ export class ManagedConnection {
     this.lastActivityAt = Math.max(this.lastActivityAt, now)
   }
 
+  /** Bytes the connection moved so far (both directions), or `undefined` if its transport does not count. */
+  get totalBytes(): number | undefined {
+    const conn = this.#conn
+    if (conn?.bytesRead === undefined || conn.bytesWritten === undefined) return undefined
+    return conn.bytesRead + conn.bytesWritten
+  }
+
+  /**
+   * Reads the byte counters at a maintenance tick (seed 001 §4.2 `measure_bandwidth`): two
+   * counter reads, nothing on the data path. The first call only sets the baseline.
+   */
+  sampleBandwidth(now: number, init: HealthInit): void {
+    const total = this.totalBytes
+    if (total === undefined) return
+    if (this.#sampledBytes !== undefined) {
+      const sample = throughputSample(total - this.#sampledBytes, now - this.#sampledAt, init)
+      this.bytesPerSecond = smoothThroughput(this.bytesPerSecond, sample)
+    }
+    this.#sampledBytes = total
+    this.#sampledAt = now
+  }
+
   healthSample(): HealthSample {
     return {
       latencyMs: this.latencyMs,
       successes: this.successes,
       failures: this.failures,
-      bytesPerSecond: undefined,
+      bytesPerSecond: this.bytesPerSecond,
     }
   }
 

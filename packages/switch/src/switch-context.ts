@@ -31,10 +31,16 @@ export class SwitchContext {
   readonly resourceManager: ResourceManager
   readonly events: SwitchEvents
   readonly now: () => number
-  /** Aborts every dial, upgrade and ping in progress when the switch closes. */
+  /**
+   * Aborts every dial, upgrade and ping in progress when the switch closes. Operations
+   * that run once per connection take a `linkedSignal()` instead of adding a listener of
+   * their own to this long-lived signal.
+   */
   readonly shutdown = new AbortController()
   readonly #onError: ((err: unknown) => void) | undefined
   #closed = false
+  /** The controllers of `linkedSignal()` still in use; the shutdown's one listener aborts them. */
+  readonly #linked = new Set<AbortController>()
 
   constructor(init: SwitchContextInit) {
     this.peerId = init.peerId
@@ -44,6 +50,38 @@ export class SwitchContext {
     this.events = init.events
     this.now = init.now
     this.#onError = init.onError
+    // The only listener on the shutdown signal, however many operations follow it.
+    this.shutdown.signal.addEventListener(
+      'abort',
+      () => {
+        const reason = this.shutdown.signal.reason
+        for (const c of [...this.#linked]) c.abort(reason)
+        this.#linked.clear()
+      },
+      { once: true },
+    )
+  }
+
+  /**
+   * A signal for one operation (an inbound upgrade, a ping) that aborts with the
+   * shutdown, and `done` to call when the operation settles. It adds no listener to
+   * the shutdown signal (one per connection would trip Node's
+   * MaxListenersExceededWarning past 10 and hold one closure per operation): a set
+   * entry, released by `done`.
+   */
+  linkedSignal(): { signal: AbortSignal; done: () => void } {
+    const controller = new AbortController()
+    if (this.shutdown.signal.aborted) {
+      controller.abort(this.shutdown.signal.reason)
+      return { signal: controller.signal, done: () => {} }
+    }
+    this.#linked.add(controller)
+    return { signal: controller.signal, done: () => this.#linked.delete(controller) }
+  }
+
+  /** Operations holding a `linkedSignal()` right now (for tests: it returns to 0). */
+  get linkedSignals(): number {
+    return this.#linked.size
   }
 
   /** True once the switch started closing. */

@@ -121,7 +121,7 @@ export class Switch {
     this.#streams = new StreamFlow(ctx, this.#pool, (target, options) => this.#dials.dial(target, options))
     this.#keepAlive = new KeepAlive(ctx, this.#pool, (peer, options) => this.#dials.dial(peer, options))
     this.#manager = new ConnectionManager(ctx, this.#pool, {
-      health: init.health ?? {},
+      health: config.health,
       ping: init.ping,
       dialFresh: (peer) => this.#dials.dialFresh(peer),
     })
@@ -284,7 +284,8 @@ export class Switch {
   /**
    * One maintenance cycle (seed 001 §4.2), run every `maintenanceIntervalMs` when pings
    * or the inactivity timeout are on: ping connections due for it, close inactive ones
-   * (`timeout`), replace a `critical` one when the peer can be dialled again, prune.
+   * (`timeout`), sample every connection's byte counters for its bandwidth score,
+   * replace a `critical` one when the peer can be dialled again, prune.
    */
   maintain(): void {
     this.#manager.maintain()

@@ -127,23 +127,47 @@ describe.each<Kind>(['memory', 'tcp'])('limits and goodbyes over %s', (kind) => 
   })
 
   it.each([
-    ['protocol-violation', 1],
-    ['peer-banned', 2],
+    ['protocol-violation', 1, 'protocol-violation'],
+    ['peer-banned', 2, 'transport-error'],
   ] as const)(
-    'an abrupt hangUp for %s sends GoAway(%i) (seed 001 goodbye with the reason)',
-    async (reason, code) => {
+    'an abrupt hangUp for %s sends GoAway(%i); the remote reads the code as %s',
+    async (reason, code, remoteReason) => {
       net = new TestNet(kind)
       const b = await net.listening()
       const a = net.make()
-      const errors: (Error | undefined)[] = []
-      a.sw.on('disconnected', (e) => errors.push(e.error))
+      const seen: { reason: string; error: Error | undefined }[] = []
+      a.sw.on('disconnected', (e) => seen.push({ reason: e.reason, error: e.error }))
       await a.sw.dial(b.addr)
       await vi.waitFor(() => expect(b.sw.connections(a.peerId)).toHaveLength(1), waitLong)
       await b.sw.hangUp(a.peerId, reason)
-      await vi.waitFor(() => expect(errors).toHaveLength(1), waitLong)
-      expect(errors[0]).toMatchObject({ code: 'YAMUX_REMOTE_GOAWAY', goAwayCode: code })
+      await vi.waitFor(() => expect(seen).toHaveLength(1), waitLong)
+      expect(seen[0]!.error).toMatchObject({ code: 'YAMUX_REMOTE_GOAWAY', goAwayCode: code })
+      expect(seen[0]!.reason).toBe(remoteReason)
+      expect(a.sw.peerstore.get(b.peerId)?.lastDisconnectReason).toBe(remoteReason)
     },
   )
+
+  it('a remote GoAway(internal error) redials a keep-alive peer with backoff', async () => {
+    net = new TestNet(kind)
+    const b = await net.listening()
+    // A violation would wait 10 min: only the timeout/transport backoff (20 ms) gets us back.
+    const a = net.make({
+      reconnect: {
+        timeoutBackoff: { baseMs: 20, maxMs: 20 },
+        violationBackoff: { baseMs: 600_000, maxMs: 600_000 },
+      },
+    })
+    await a.sw.dial(b.addr)
+    a.sw.setKeepAlive(b.peerId, true)
+    await vi.waitFor(() => expect(b.sw.connections(a.peerId)).toHaveLength(1), waitLong)
+    const first = a.sw.connections(b.peerId)[0]
+    const reconnected = new Promise<void>((resolve) => a.sw.on('connected', () => resolve()))
+    await b.sw.hangUp(a.peerId, 'peer-banned')
+    await reconnected
+    expect(a.sw.peerstore.get(b.peerId)?.lastDisconnectReason).toBe('transport-error')
+    expect(a.sw.connections(b.peerId)).toHaveLength(1)
+    expect(a.sw.connections(b.peerId)[0]).not.toBe(first)
+  })
 
   it('a graceful hangUp sends GoAway(normal): the remote closes without an error', async () => {
     net = new TestNet(kind)

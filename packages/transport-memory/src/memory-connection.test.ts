@@ -46,6 +46,22 @@ describe('MemoryConnection', () => {
     await Promise.all([streamClosed(a), streamClosed(b)])
   })
 
+  it('counts the bytes that crossed, each way', async () => {
+    const [a, b] = pair()
+    expect([a.bytesRead, a.bytesWritten]).toEqual([0, 0])
+    const got = readAll(b)
+    a.write(new Uint8Array(3000))
+    a.write(new Uint8Array(5))
+    a.end()
+    expect((await got).byteLength).toBe(3005)
+    const back = readAll(a)
+    b.write(new Uint8Array(7))
+    b.end()
+    expect((await back).byteLength).toBe(7)
+    expect([a.bytesWritten, a.bytesRead]).toEqual([3005, 7])
+    expect([b.bytesWritten, b.bytesRead]).toEqual([7, 3005])
+  })
+
   it('destroy resets the peer with a typed error and drops queued bytes', async () => {
     const [a, b] = pair()
     a.write(new Uint8Array(10))

@@ -27,7 +27,10 @@ export class MemoryConnection extends ByteStreamBase implements RawConnection {
   // Chunks written but not yet handed to the peer: `#out[#outHead..]`.
   #out: Uint8Array[] = []
   #outHead = 0
-  #outBytes = 0
+  /** Bytes ever queued for the peer; `#queued - #delivered` are waiting in `#out`. */
+  #queued = 0
+  /** Bytes ever handed to the peer (`bytesWritten`, and the peer's `bytesRead`). */
+  #delivered = 0
   #endQueued = false
   #eofSent = false
   #eofReceived = false
@@ -48,9 +51,24 @@ export class MemoryConnection extends ByteStreamBase implements RawConnection {
     b.#peer = a
   }
 
+  /** Bytes the peer has delivered to us so far (the peer's counter: no work per chunk of ours). */
+  get bytesRead(): number {
+    return this.#peer.#delivered
+  }
+
+  /** Bytes delivered to the peer so far (queued bytes count once they cross). */
+  get bytesWritten(): number {
+    return this.#delivered
+  }
+
+  /** Bytes queued for the peer, not yet delivered. */
+  get #outBytes(): number {
+    return this.#queued - this.#delivered
+  }
+
   protected _write(chunk: Uint8Array): boolean {
     this.#out.push(chunk)
-    this.#outBytes += chunk.byteLength
+    this.#queued += chunk.byteLength
     this.#schedulePump()
     return this.#outBytes < this.#writableHwm
   }
@@ -63,7 +81,7 @@ export class MemoryConnection extends ByteStreamBase implements RawConnection {
   protected _destroy(_err: Error | undefined): void {
     this.#out = []
     this.#outHead = 0
-    this.#outBytes = 0
+    this.#queued = this.#delivered
     const peer = this.#peer
     // Both EOFs exchanged: a graceful close, the peer finishes on its own. Anything
     // else is an abort, which the peer sees as a reset (like a TCP RST).
@@ -108,7 +126,7 @@ export class MemoryConnection extends ByteStreamBase implements RawConnection {
       } else {
         out[this.#outHead++] = EMPTY
       }
-      this.#outBytes -= chunk.byteLength
+      this.#delivered += chunk.byteLength
       // `push` takes the chunk even when it returns false; false means "stop until _readMore".
       if (!peer.push(chunk)) peer.#receiveStopped = true
     }

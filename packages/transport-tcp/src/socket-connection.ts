@@ -12,11 +12,16 @@
  * - `destroy()` → `socket.destroy()`; `destroy(err)` → `socket.resetAndDestroy()` (TCP RST),
  *   so the remote learns that the connection was aborted rather than finished.
  * - Socket errors become `TransportError('TRANSPORT_CONNECTION_FAILED')` naming the remote address.
+ * - `bytesRead` / `bytesWritten` are the socket's own counters (no per-chunk work of ours).
  */
 import type { Socket } from 'node:net'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { ByteStreamBase, type RawConnection, TransportError } from '@switchyard/interface'
 import { toMultiaddr } from './addr.js'
+
+/** The socket's connection, for the shared socket listeners. */
+const OWNER = Symbol('switchyard.socketConnection')
+type OwnedSocket = Socket & { [OWNER]: SocketConnection }
 
 /** Options of `socketToConnection`. */
 export interface SocketConnectionInit {
@@ -68,25 +73,58 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
       init.remoteAddr ?? toMultiaddr(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
     this.localAddr = init.localAddr ?? toMultiaddr(socket.localAddress, socket.localPort, socket.remoteFamily)
 
-    socket.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) socket.pause()
-    })
-    socket.on('end', () => this.pushEnd())
-    socket.on('drain', () => this.emitDrain())
+    // The listeners are shared by every connection (no closures per connection: they
+    // would live as long as it does); each finds its connection on the socket.
+    ;(socket as OwnedSocket)[OWNER] = this
+    socket.on('data', SocketConnection.#onData)
+    socket.on('end', SocketConnection.#onEnd)
+    socket.on('drain', SocketConnection.#onDrain)
     // Stays attached for the socket's whole life: a late 'error' must never be unhandled.
-    socket.on('error', (cause: NodeJS.ErrnoException) => {
-      this.finish(
-        new TransportError(
-          'TRANSPORT_CONNECTION_FAILED',
-          this.remoteAddr.toString(),
-          `connection failed: ${cause.code ?? cause.message}`,
-          { cause },
-        ),
-      )
-    })
+    socket.on('error', SocketConnection.#onError)
     // Both directions are done (FIN sent and received) or the socket was torn down.
-    socket.on('close', () => this.finish())
+    socket.on('close', SocketConnection.#onClose)
     if (socket.destroyed) queueMicrotask(() => this.finish())
+  }
+
+  static readonly #onData = function (this: OwnedSocket, chunk: Buffer): void {
+    if (!this[OWNER].push(chunk)) this.pause()
+  }
+
+  static readonly #onEnd = function (this: OwnedSocket): void {
+    this[OWNER].pushEnd()
+  }
+
+  static readonly #onDrain = function (this: OwnedSocket): void {
+    this[OWNER].emitDrain()
+  }
+
+  static readonly #onError = function (this: OwnedSocket, cause: NodeJS.ErrnoException): void {
+    const conn = this[OWNER]
+    conn.finish(
+      new TransportError(
+        'TRANSPORT_CONNECTION_FAILED',
+        conn.remoteAddr.toString(),
+        `connection failed: ${cause.code ?? cause.message}`,
+        { cause },
+      ),
+    )
+  }
+
+  static readonly #onClose = function (this: OwnedSocket): void {
+    this[OWNER].finish()
+  }
+
+  /** Bytes received so far: the socket's own counter (`net.Socket#bytesRead`), no work of ours. */
+  get bytesRead(): number {
+    return this.#socket.bytesRead
+  }
+
+  /**
+   * Bytes sent so far: the socket's own counter (`net.Socket#bytesWritten`), which also
+   * counts bytes still queued in the socket.
+   */
+  get bytesWritten(): number {
+    return this.#socket.bytesWritten
   }
 
   protected _write(chunk: Uint8Array): boolean {
@@ -95,15 +133,15 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
       // Coalesce the writes of this tick (frame headers, small frames) into one writev.
       this.#corked = true
       socket.cork()
-      process.nextTick(this.#uncork)
+      process.nextTick(SocketConnection.#uncork, this)
     }
     socket.write(chunk)
     return socket.writableLength < this.#writableHwm
   }
 
-  readonly #uncork = (): void => {
-    this.#corked = false
-    this.#socket.uncork()
+  static #uncork(conn: SocketConnection): void {
+    conn.#corked = false
+    conn.#socket.uncork()
   }
 
   protected _end(): void {

@@ -53,6 +53,26 @@ describe('tcp()', () => {
     await l6.close()
   })
 
+  it('gives accepted connections one shared local multiaddr per local address', async () => {
+    const t = tcp()
+    for (const bind of ['/ip4/127.0.0.1/tcp/0', '/ip4/0.0.0.0/tcp/0']) {
+      const inbound: RawConnection[] = []
+      const listener = await t.listen(multiaddr(bind), { onConnection: (c) => inbound.push(c) })
+      const port = listener.addr.getComponents()[1]!.value
+      const dialled = [
+        await t.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`)),
+        await t.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`)),
+      ]
+      await vi.waitFor(() => expect(inbound).toHaveLength(2))
+      // The socket's real local address (not the wildcard), shared by both connections.
+      expect(inbound[0]!.localAddr.toString()).toBe(`/ip4/127.0.0.1/tcp/${port}`)
+      expect(inbound[1]!.localAddr).toBe(inbound[0]!.localAddr)
+      expect(inbound[0]!.remoteAddr.toString()).toBe(dialled[0]!.localAddr.toString())
+      for (const c of [...dialled, ...inbound]) c.destroy()
+      await listener.close()
+    }
+  })
+
   it('rejects dialing port 0', async () => {
     const err = await tcp()
       .dial(multiaddr('/ip4/127.0.0.1/tcp/0'))
@@ -121,6 +141,9 @@ describe('socketToConnection', () => {
     await writeAll(b, [new Uint8Array([4])])
     expect([...(await back)]).toEqual([4])
     await Promise.all([streamClosed(a), streamClosed(b)])
+    // The socket's own byte counters, still readable after the close.
+    expect([a.bytesWritten, a.bytesRead]).toEqual([3, 1])
+    expect([b.bytesWritten, b.bytesRead]).toEqual([1, 3])
     server.close()
   })
 

@@ -123,38 +123,54 @@ export class TcpTransport implements Transport {
       highWaterMark: this.#config.writableHighWaterMark,
     })
     await awaitListening(server, target, this.#config.backlog, addrString, options.signal)
-    return new TcpListener(server, events, (socket) => this.#wrap(socket))
+    return new TcpListener(server, events, (socket, localAddr) => this.#wrap(socket, localAddr))
   }
 
   // Local and remote multiaddrs come from the socket: a dialled DNS name appears as the
   // IP it resolved to, and a /p2p suffix is not part of the transport address.
-  #wrap(socket: net.Socket): SocketConnection {
+  #wrap(socket: net.Socket, localAddr?: Multiaddr): SocketConnection {
     const config = this.#config
     socket.setNoDelay(config.noDelay)
     if (config.keepAlive) socket.setKeepAlive(true, config.keepAliveInitialDelayMs)
     return new SocketConnection(socket, {
       readableHighWaterMark: config.readableHighWaterMark,
       writableHighWaterMark: config.writableHighWaterMark,
+      ...(localAddr === undefined ? {} : { localAddr }),
     })
   }
 }
+
+/** Distinct local addresses a listener shares multiaddrs for. */
+const LOCAL_ADDRS_SHARED = 64
 
 class TcpListener implements Listener {
   readonly addr: Multiaddr
   readonly #server: net.Server
   #closed = false
+  /**
+   * The local multiaddrs of accepted sockets, shared by all connections on the same
+   * local address (one per interface on a wildcard listener) rather than one each.
+   */
+  readonly #localAddrs = new Map<string, Multiaddr>()
+  /** Bound to 0.0.0.0 or `::`: the local address of a socket depends on the interface. */
+  readonly #wildcard: boolean
 
-  constructor(server: net.Server, events: ListenerEvents, wrap: (socket: net.Socket) => SocketConnection) {
+  constructor(
+    server: net.Server,
+    events: ListenerEvents,
+    wrap: (socket: net.Socket, localAddr: Multiaddr | undefined) => SocketConnection,
+  ) {
     this.#server = server
     const bound = server.address() as net.AddressInfo
     this.addr = toMultiaddr(bound.address, bound.port, bound.family)
+    this.#wildcard = bound.address === '0.0.0.0' || bound.address === '::'
     server.on('connection', (socket) => {
       // The socket must never emit an unhandled 'error', even before it is wrapped.
       if (this.#closed) {
         socket.destroy()
         return
       }
-      const conn = wrap(socket)
+      const conn = wrap(socket, this.#localAddrOf(socket))
       try {
         events.onConnection(conn)
       } catch (err) {
@@ -168,6 +184,22 @@ class TcpListener implements Listener {
         new TransportError('TRANSPORT_LISTEN_FAILED', this.addr.toString(), 'listener failed', { cause }),
       )
     })
+  }
+
+  #localAddrOf(socket: net.Socket): Multiaddr | undefined {
+    // Bound to one address: every accepted socket has it (reading the socket's own
+    // would make Node cache one more object per socket).
+    if (!this.#wildcard) return this.addr
+    const { localAddress, localPort } = socket
+    if (localAddress === undefined || localPort === undefined) return undefined
+    const key = `${localAddress} ${localPort}`
+    let addr = this.#localAddrs.get(key)
+    if (addr === undefined) {
+      addr = toMultiaddr(localAddress, localPort, socket.remoteFamily)
+      // Bounded: a host has few local addresses; past that, no sharing.
+      if (this.#localAddrs.size < LOCAL_ADDRS_SHARED) this.#localAddrs.set(key, addr)
+    }
+    return addr
   }
 
   /**

@@ -83,6 +83,23 @@ describe.each([
     }
     out.abort(new Error('done'))
   })
+
+  it("forwards the transport's byte counters: wire bytes, overhead included", async () => {
+    const { out, inb, rawA, rawB } = await connect(node(), node())
+    const before = out.bytesWritten!
+    // The handshakes moved bytes already.
+    expect(before).toBeGreaterThan(0)
+    const s = await out.newStream('/echo/1.0.0')
+    const reply = readAll(s.stream)
+    await writeAll(s.stream, [new Uint8Array(10_000)])
+    expect((await reply).byteLength).toBe(10_000)
+    // Encryption and framing add to the payload.
+    expect(out.bytesWritten! - before).toBeGreaterThan(10_000)
+    expect([out.bytesRead, out.bytesWritten]).toEqual([rawA.bytesRead, rawA.bytesWritten])
+    await vi.waitFor(() => expect(inb.bytesRead).toBe(out.bytesWritten))
+    expect([inb.bytesRead, inb.bytesWritten]).toEqual([rawB.bytesRead, rawB.bytesWritten])
+    out.abort(new Error('done'))
+  })
 })
 
 describe('streams', () => {

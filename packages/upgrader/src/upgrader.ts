@@ -28,6 +28,7 @@ import {
 } from '@switchyard/interface'
 import { handle, select } from '@switchyard/multistream'
 import { UpgradeError, type UpgradeErrorCode, type UpgradeStep } from './errors.js'
+import { onAbort } from './shared-abort.js'
 import { UpgradedConnection } from './upgraded-connection.js'
 
 /** Options of `createUpgrader`. */
@@ -169,8 +170,8 @@ export function createUpgrader(init: UpgraderInit): Upgrader {
       () => stop(new UpgradeError('UPGRADE_TIMEOUT', step, `no progress for ${timeoutMs} ms`)),
       timeoutMs,
     )
-    const onOuterAbort = () => stop(outer!.reason)
-    outer?.addEventListener('abort', onOuterAbort, { once: true })
+    // One listener on the caller's (often long-lived, shared) signal for all upgrades.
+    const offOuterAbort = outer === undefined ? undefined : onAbort(outer, () => stop(outer.reason))
 
     try {
       if (direction === 'inbound') {
@@ -278,6 +279,7 @@ export function createUpgrader(init: UpgraderInit): Upgrader {
         scope,
         protocols,
         streamNegotiationTimeoutMs: config.streamNegotiationTimeoutMs,
+        raw,
       })
 
       step = 'upgraded'
@@ -302,7 +304,7 @@ export function createUpgrader(init: UpgraderInit): Upgrader {
       throw failure
     } finally {
       clearTimeout(timer)
-      outer?.removeEventListener('abort', onOuterAbort)
+      offOuterAbort?.()
     }
   }
 

@@ -23,7 +23,8 @@ export interface FrameSink {
 
 export class FrameDecoder {
   readonly #sink: FrameSink
-  readonly #scratch = new Uint8Array(HEADER_LENGTH)
+  /** A header split across chunks is gathered here; allocated the first time one is (rare). */
+  #scratch: Uint8Array | undefined
   #scratchLength = 0
   #header: FrameHeader | undefined
   #remaining = 0
@@ -66,12 +67,13 @@ export class FrameDecoder {
           offset += HEADER_LENGTH
         } else {
           const take = Math.min(HEADER_LENGTH - this.#scratchLength, end - offset)
-          this.#scratch.set(chunk.subarray(offset, offset + take), this.#scratchLength)
+          const scratch = (this.#scratch ??= new Uint8Array(HEADER_LENGTH))
+          scratch.set(chunk.subarray(offset, offset + take), this.#scratchLength)
           this.#scratchLength += take
           offset += take
           if (this.#scratchLength < HEADER_LENGTH) return
           this.#scratchLength = 0
-          header = decodeHeader(this.#scratch, 0)
+          header = decodeHeader(scratch, 0)
         }
         this.#header = header
         this.#remaining = header.type === FrameType.Data ? header.length : 0

@@ -17,6 +17,7 @@
 import {
   type AbortCloseOptions,
   type AbortOptions,
+  type ByteSink,
   type ByteStream,
   type MemoryAccount,
   type MuxedStream,
@@ -37,7 +38,7 @@ import {
   YAMUX_PROTOCOL,
   YAMUX_VERSION,
 } from './constants.js'
-import { FrameDecoder } from './decoder.js'
+import { FrameDecoder, type FrameSink } from './decoder.js'
 import { PROTOCOL_ERROR_CODES, YamuxError, type YamuxErrorCode } from './errors.js'
 import type { FrameHeader } from './frame.js'
 import { FrameBatch } from './frame-batch.js'
@@ -91,18 +92,19 @@ export class YamuxSession implements StreamMuxer {
   readonly #memory: MemoryAccount | undefined
   readonly #onStream: (stream: MuxedStream) => void
   readonly #decoder: FrameDecoder
-  readonly #host: StreamHost
+  /** What the streams call back into; made with the first stream (idle sessions have none). */
+  #host: StreamHost | undefined
   readonly #streams = new Map<number, YamuxStream>()
   /** Closed stream id → whether the remote had ended it (data after that is a violation). */
-  readonly #closedIds = new Map<number, boolean>()
+  #closedIds: Map<number, boolean> | undefined
   #nextId: number
   #highestRemoteId = 0
   #inbound = 0
   #outbound = 0
   /** Inbound streams not yet acknowledged → deadline (insertion order is deadline order). */
-  readonly #inboundBacklog = new Map<YamuxStream, number>()
+  #inboundBacklog: Map<YamuxStream, number> | undefined
   /** Outbound streams the remote has not acknowledged (spec "ACK backlog"). */
-  readonly #outboundBacklog = new Set<YamuxStream>()
+  #outboundBacklog: Set<YamuxStream> | undefined
   #backlogWaiters: Waiter[] = []
   #closeWaiters: Waiter[] = []
 
@@ -159,24 +161,46 @@ export class YamuxSession implements StreamMuxer {
     this.#client = init.direction === 'outbound'
     this.#memory = init.memory
     this.#onStream = init.onStream
-    if (init.onClose !== undefined) this.#closeCallbacks.push(init.onClose)
+    // A one-element literal: push() onto [] would reserve room for 17 (memory per idle session).
+    if (init.onClose !== undefined) this.#closeCallbacks = [init.onClose]
     // Spec "StreamID Field": the client uses odd ids, the server even ones.
     this.#nextId = this.#client ? 1 : 2
-    this.#host = this.#makeHost()
-    this.#decoder = new FrameDecoder({
-      onHeader: (h) => this.#onHeader(h),
-      onPayload: (_h, piece) => this.#current?.receive(piece),
-      onFrameEnd: (h) => this.#onFrameEnd(h),
-    })
-    channel.setSink({
-      onData: (chunk) => this.#onChannelData(chunk),
-      onEnd: () => this.#guard(() => this.#onChannelEnd()),
-    })
+    const sink = new YamuxSession.#Sink(this)
+    this.#decoder = new FrameDecoder(sink)
+    channel.setSink(sink)
     channel.onceClosed((err) => this.#guard(() => this.#onChannelClosed(err)))
     if (config.keepAliveIntervalMs > 0) {
       // An initial ping measures the RTT that window auto-tuning needs.
       this.#sendPing()
       this.#scheduleKeepAlive()
+    }
+  }
+
+  /**
+   * The session's decoder and channel callbacks: one small object with prototype
+   * methods rather than a closure each (they live as long as the session; memory
+   * per idle connection counts).
+   */
+  static readonly #Sink = class SessionSink implements FrameSink, ByteSink {
+    readonly session: YamuxSession
+    constructor(session: YamuxSession) {
+      this.session = session
+    }
+    onHeader(h: FrameHeader): void {
+      this.session.#onHeader(h)
+    }
+    onPayload(_h: FrameHeader, piece: Uint8Array): void {
+      this.session.#current?.receive(piece)
+    }
+    onFrameEnd(h: FrameHeader): void {
+      this.session.#onFrameEnd(h)
+    }
+    onData(chunk: Uint8Array): void {
+      this.session.#onChannelData(chunk)
+    }
+    onEnd(): void {
+      const session = this.session
+      session.#guard(() => session.#onChannelEnd())
     }
   }
 
@@ -219,8 +243,8 @@ export class YamuxSession implements StreamMuxer {
       recvBufferedBytes: recv,
       sendQueuedBytes: send,
       controlQueuedFrames: (this.#control.length - this.#controlHead) / 4,
-      inboundBacklog: this.#inboundBacklog.size,
-      outboundBacklog: this.#outboundBacklog.size,
+      inboundBacklog: this.#inboundBacklog?.size ?? 0,
+      outboundBacklog: this.#outboundBacklog?.size ?? 0,
       decoderBufferedBytes: this.#decoder.bufferedBytes,
       channelBlocked: this.#channelBlocked,
       readingPaused: this.#readingPaused,
@@ -231,7 +255,7 @@ export class YamuxSession implements StreamMuxer {
     throwIfAborted(options.signal)
     for (;;) {
       this.#checkCanOpen()
-      if (this.#outboundBacklog.size < this.#config.maxAckBacklog) break
+      if ((this.#outboundBacklog?.size ?? 0) < this.#config.maxAckBacklog) break
       // Spec "ACK backlog": the remote has 256 of our streams unacknowledged.
       if (this.#config.ackBacklogFull === 'fail') {
         throw new YamuxError(
@@ -247,10 +271,10 @@ export class YamuxSession implements StreamMuxer {
     // cost of a stream, bounded by the stream-count limits (and the resource
     // scopes' stream limits). The account pays for auto-tuned growth beyond it,
     // which is where one stream could otherwise take up to 16 MiB.
-    const stream = new YamuxStream(this.#host, id, 'outbound', 0)
+    const stream = new YamuxStream((this.#host ??= this.#makeHost()), id, 'outbound', 0)
     this.#streams.set(id, stream)
     this.#outbound++
-    this.#outboundBacklog.add(stream)
+    ;(this.#outboundBacklog ??= new Set()).add(stream)
     return stream
   }
 
@@ -315,7 +339,8 @@ export class YamuxSession implements StreamMuxer {
         cancelled = true
       }
     }
-    this.#closeCallbacks.push(callback)
+    if (this.#closeCallbacks.length === 0) this.#closeCallbacks = [callback]
+    else this.#closeCallbacks.push(callback)
     return () => {
       const i = this.#closeCallbacks.indexOf(callback)
       if (i !== -1) this.#closeCallbacks.splice(i, 1)
@@ -371,7 +396,7 @@ export class YamuxSession implements StreamMuxer {
     }
     let stream = this.#streams.get(id)
     if ((h.flags & Flag.SYN) !== 0) {
-      if (stream !== undefined || this.#closedIds.has(id))
+      if (stream !== undefined || this.#closedIds?.has(id) === true)
         throw violation('YAMUX_DUPLICATE_SYN', `SYN for ${id}`)
       if (this.#isLocalId(id)) throw violation('YAMUX_INVALID_STREAM_ID', `remote SYN with our id ${id}`)
       stream = this.#acceptInbound(id)
@@ -379,7 +404,7 @@ export class YamuxSession implements StreamMuxer {
     } else if (stream === undefined) {
       const neverOpened = this.#isLocalId(id) ? id >= this.#nextId : id > this.#highestRemoteId
       if (neverOpened) throw violation('YAMUX_UNKNOWN_STREAM', `frame for unknown stream ${id}`)
-      if (isData && h.length > 0 && this.#closedIds.get(id) === true) {
+      if (isData && h.length > 0 && this.#closedIds?.get(id) === true) {
         throw violation('YAMUX_STREAM_CLOSED', `data for closed stream ${id}`)
       }
       return // a late frame for a stream we reset: dropped
@@ -417,20 +442,20 @@ export class YamuxSession implements StreamMuxer {
       this.#localGoAway ||
       this.#remoteGoAway !== undefined ||
       this.#inbound >= config.maxInboundStreams ||
-      this.#inboundBacklog.size >= config.maxAckBacklog
+      (this.#inboundBacklog?.size ?? 0) >= config.maxAckBacklog
     if (reject) {
       this.#rememberClosed(id, false)
       this.#queueControl(FrameType.WindowUpdate, Flag.RST, id, 0)
       return undefined
     }
-    const stream = new YamuxStream(this.#host, id, 'inbound', 0)
+    const stream = new YamuxStream((this.#host ??= this.#makeHost()), id, 'inbound', 0)
     this.#streams.set(id, stream)
     this.#inbound++
     if (config.ackTimeoutMs > 0) {
-      this.#inboundBacklog.set(stream, this.#clock.now() + config.ackTimeoutMs)
+      ;(this.#inboundBacklog ??= new Map()).set(stream, this.#clock.now() + config.ackTimeoutMs)
       this.#scheduleAckTimer()
     } else {
-      this.#inboundBacklog.set(stream, Number.POSITIVE_INFINITY)
+      ;(this.#inboundBacklog ??= new Map()).set(stream, Number.POSITIVE_INFINITY)
     }
     try {
       this.#onStream(stream)
@@ -780,10 +805,10 @@ export class YamuxSession implements StreamMuxer {
 
   #acknowledged(stream: YamuxStream): void {
     if (stream.direction === 'inbound') {
-      this.#inboundBacklog.delete(stream)
+      this.#inboundBacklog?.delete(stream)
       return
     }
-    if (this.#outboundBacklog.delete(stream)) this.#backlogWaiters.shift()?.resolve()
+    if (this.#outboundBacklog?.delete(stream) === true) this.#backlogWaiters.shift()?.resolve()
   }
 
   #removed(stream: YamuxStream, remoteEnded: boolean): void {
@@ -792,11 +817,11 @@ export class YamuxSession implements StreamMuxer {
     this.#rememberClosed(stream.id, remoteEnded)
     if (stream.direction === 'inbound') {
       this.#inbound--
-      this.#inboundBacklog.delete(stream)
+      this.#inboundBacklog?.delete(stream)
     } else {
       this.#outbound--
       // Closed before the ACK: it no longer counts in the remote's backlog.
-      if (this.#outboundBacklog.delete(stream)) this.#backlogWaiters.shift()?.resolve()
+      if (this.#outboundBacklog?.delete(stream) === true) this.#backlogWaiters.shift()?.resolve()
     }
     if (this.#streams.size === 0 && this.#state !== 'closed') {
       const waiters = this.#closeWaiters
@@ -810,10 +835,11 @@ export class YamuxSession implements StreamMuxer {
   }
 
   #rememberClosed(id: number, remoteEnded: boolean): void {
-    this.#closedIds.set(id, remoteEnded)
-    if (this.#closedIds.size > CLOSED_IDS_REMEMBERED) {
-      const oldest = this.#closedIds.keys().next().value as number
-      this.#closedIds.delete(oldest)
+    const closedIds = (this.#closedIds ??= new Map())
+    closedIds.set(id, remoteEnded)
+    if (closedIds.size > CLOSED_IDS_REMEMBERED) {
+      const oldest = closedIds.keys().next().value as number
+      closedIds.delete(oldest)
     }
   }
 
@@ -859,7 +885,9 @@ export class YamuxSession implements StreamMuxer {
   }
 
   #scheduleAckTimer(): void {
-    const first = this.#inboundBacklog.values().next()
+    const backlog = this.#inboundBacklog
+    if (backlog === undefined) return
+    const first = backlog.values().next()
     if (first.done === true) return
     const deadline = first.value
     if (deadline === Number.POSITIVE_INFINITY || deadline >= this.#ackTimerDeadline) return
@@ -871,7 +899,7 @@ export class YamuxSession implements StreamMuxer {
           this.#ackTimer = undefined
           this.#ackTimerDeadline = Number.POSITIVE_INFINITY
           const now = this.#clock.now()
-          for (const [stream, at] of this.#inboundBacklog) {
+          for (const [stream, at] of this.#inboundBacklog ?? []) {
             if (at > now) break
             // Opened and never used (not negotiated): reset it.
             stream.destroy(new YamuxError('YAMUX_ACK_TIMEOUT', `stream ${stream.id} was never acknowledged`))
@@ -974,9 +1002,9 @@ export class YamuxSession implements StreamMuxer {
     }
     for (const stream of [...this.#streams.values()]) stream.abortSilently(closedErr)
     this.#streams.clear()
-    this.#inboundBacklog.clear()
-    this.#outboundBacklog.clear()
-    this.#closedIds.clear()
+    this.#inboundBacklog = undefined
+    this.#outboundBacklog = undefined
+    this.#closedIds = undefined
     const waiters = [...this.#backlogWaiters, ...this.#closeWaiters]
     this.#backlogWaiters = []
     this.#closeWaiters = []
