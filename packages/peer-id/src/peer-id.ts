@@ -60,7 +60,9 @@ export class PeerId implements PeerIdContract {
   /** Bare base58btc multihash (`12D3KooW…`, `Qm…`); the form the spec says to display. Cached. */
   toString(): string {
     // multiformats prefixes the multibase code `z`; a bare peer id omits it.
-    this.#string ??= base58btc.baseEncode(this.bytes)
+    // The encoder builds the string by concatenation; V8 keeps that as a rope of
+    // ~40 pieces (~1.3 KB per id). The id lives as long as its peer, so store it flat.
+    this.#string ??= flatten(base58btc.baseEncode(this.bytes))
     return this.#string
   }
 
@@ -219,4 +221,12 @@ export function publicKeyFromPeerId(peerId: PeerIdContract): PublicKey | undefin
 /** True when `value` is a {@link PeerId} of this package. */
 export function isPeerId(value: unknown): value is PeerId {
   return value instanceof PeerId
+}
+
+const utf8Encoder = new TextEncoder()
+const utf8Decoder = new TextDecoder()
+
+/** A flat copy of `s` (decoding bytes makes a sequential string, never a rope). */
+function flatten(s: string): string {
+  return utf8Decoder.decode(utf8Encoder.encode(s))
 }
