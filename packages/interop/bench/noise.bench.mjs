@@ -202,7 +202,10 @@ async function handshakeBench() {
     children[impl] = startHandshakeChild(impl)
     await children[impl].ready
   }
-  const best = { ours: { rate: 0, cpuUs: Number.POSITIVE_INFINITY }, js: { rate: 0, cpuUs: Number.POSITIVE_INFINITY } }
+  const best = {
+    ours: { rate: 0, cpuUs: Number.POSITIVE_INFINITY },
+    js: { rate: 0, cpuUs: Number.POSITIVE_INFINITY },
+  }
   for (let i = 0; i < HS_SLICES; i++) {
     for (const impl of ['ours', 'js']) {
       const r = await children[impl].slice(HS_MS / HS_SLICES)

@@ -138,7 +138,10 @@ export function createNoise(init: NoiseInit): Noise {
     const k = JSON.stringify(muxers)
     let p = payloads.get(k)
     if (p === undefined) {
-      p = encodeOurPayload({ identityKey, identitySig, webtransportCerthashes: init.webtransportCerthashes }, muxers)
+      p = encodeOurPayload(
+        { identityKey, identitySig, webtransportCerthashes: init.webtransportCerthashes },
+        muxers,
+      )
       if (payloads.size < MAX_CACHED_PAYLOADS) payloads.set(k, p)
     }
     return p
