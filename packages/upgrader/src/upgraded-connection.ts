@@ -8,6 +8,7 @@ import {
   type AbortCloseOptions,
   type AbortOptions,
   type ByteStream,
+  CloseCallbacks,
   type Connection,
   ConnectionError,
   type ConnectionResourceScope,
@@ -70,7 +71,7 @@ export class UpgradedConnection implements Connection {
   readonly #protocols: ProtocolLookup
   readonly #negotiationTimeoutMs: number
   readonly #raw: Pick<RawConnection, 'bytesRead' | 'bytesWritten'> | undefined
-  #closeCallbacks: Array<(err?: Error) => void> = []
+  readonly #closeCallbacks = new CloseCallbacks()
   #closing: Promise<void> | undefined
 
   constructor(init: UpgradedConnectionInit) {
@@ -186,22 +187,7 @@ export class UpgradedConnection implements Connection {
   }
 
   onceClosed(callback: (err?: Error) => void): () => void {
-    if (this.#state === 'closed') {
-      let cancelled = false
-      queueMicrotask(() => {
-        if (!cancelled) callback(this.#error)
-      })
-      return () => {
-        cancelled = true
-      }
-    }
-    // A one-element literal: push() onto [] reserves room for 17 (memory per idle connection).
-    if (this.#closeCallbacks.length === 0) this.#closeCallbacks = [callback]
-    else this.#closeCallbacks.push(callback)
-    return () => {
-      const i = this.#closeCallbacks.indexOf(callback)
-      if (i !== -1) this.#closeCallbacks.splice(i, 1)
-    }
+    return this.#closeCallbacks.add(callback)
   }
 
   // The one place the state changes; states only move forward.
@@ -232,9 +218,7 @@ export class UpgradedConnection implements Connection {
     this.#error = err
     this.#setState('closed')
     this.#scope?.done()
-    const callbacks = this.#closeCallbacks
-    this.#closeCallbacks = []
-    for (const cb of callbacks) cb(err)
+    this.#closeCallbacks.fire(err)
   }
 
   /** The protocol matcher for inbound negotiations; made with the first inbound stream. */

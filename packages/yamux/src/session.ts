@@ -19,6 +19,7 @@ import {
   type AbortOptions,
   type ByteSink,
   type ByteStream,
+  CloseCallbacks,
   type MemoryAccount,
   type MuxedStream,
   type MuxerSessionInit,
@@ -140,7 +141,7 @@ export class YamuxSession implements StreamMuxer {
   #localGoAway = false
   #remoteGoAway: number | undefined
   #error: Error | undefined
-  #closeCallbacks: Array<(err?: Error) => void> = []
+  readonly #closeCallbacks = new CloseCallbacks()
   #rtt = -1
   #nextPingId = 0
   #ping: ActivePing | undefined
@@ -162,7 +163,7 @@ export class YamuxSession implements StreamMuxer {
     this.#memory = init.memory
     this.#onStream = init.onStream
     // A one-element literal: push() onto [] would reserve room for 17 (memory per idle session).
-    if (init.onClose !== undefined) this.#closeCallbacks = [init.onClose]
+    if (init.onClose !== undefined) this.#closeCallbacks.add(init.onClose)
     // Spec "StreamID Field": the client uses odd ids, the server even ones.
     this.#nextId = this.#client ? 1 : 2
     const sink = new YamuxSession.#Sink(this)
@@ -330,21 +331,7 @@ export class YamuxSession implements StreamMuxer {
   }
 
   onceClosed(callback: (err?: Error) => void): () => void {
-    if (this.#state === 'closed') {
-      let cancelled = false
-      queueMicrotask(() => {
-        if (!cancelled) callback(this.#error)
-      })
-      return () => {
-        cancelled = true
-      }
-    }
-    if (this.#closeCallbacks.length === 0) this.#closeCallbacks = [callback]
-    else this.#closeCallbacks.push(callback)
-    return () => {
-      const i = this.#closeCallbacks.indexOf(callback)
-      if (i !== -1) this.#closeCallbacks.splice(i, 1)
-    }
+    return this.#closeCallbacks.add(callback)
   }
 
   // ---- incoming frames ----------------------------------------------------------------
@@ -1009,15 +996,7 @@ export class YamuxSession implements StreamMuxer {
     this.#backlogWaiters = []
     this.#closeWaiters = []
     for (const w of waiters) w.reject(closedErr)
-    const callbacks = this.#closeCallbacks
-    this.#closeCallbacks = []
-    for (const cb of callbacks) {
-      try {
-        cb(err)
-      } catch {
-        // A close callback's failure is its owner's problem, not the session's.
-      }
-    }
+    this.#closeCallbacks.fire(err)
   }
 }
 

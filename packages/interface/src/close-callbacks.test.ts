@@ -1,0 +1,32 @@
+import { describe, expect, it, vi } from 'vitest'
+import { CloseCallbacks } from './close-callbacks.js'
+
+describe('CloseCallbacks', () => {
+  it('runs every callback once, in order, with the error; unregistered ones not at all', () => {
+    const c = new CloseCallbacks()
+    const seen: string[] = []
+    c.add((e) => seen.push(`a:${e?.message}`))
+    const off = c.add(() => seen.push('b'))
+    c.add(() => {
+      throw new Error('a callback that throws')
+    })
+    c.add((e) => seen.push(`d:${e?.message}`))
+    off()
+    c.fire(new Error('x'))
+    c.fire(new Error('again'))
+    expect(seen).toEqual(['a:x', 'd:x'])
+  })
+
+  it('a callback added after fire runs in a microtask with the same error, unless cancelled', async () => {
+    const c = new CloseCallbacks()
+    c.fire()
+    const late = vi.fn()
+    const cancelled = vi.fn()
+    c.add(late)
+    c.add(cancelled)()
+    expect(late).not.toHaveBeenCalled()
+    await Promise.resolve()
+    expect(late).toHaveBeenCalledWith(undefined)
+    expect(cancelled).not.toHaveBeenCalled()
+  })
+})
