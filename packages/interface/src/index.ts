@@ -1,5 +1,6 @@
 export type { ByteSink, ByteStream } from './byte-stream.js'
 export { ByteStreamBase, type ByteStreamBaseInit } from './byte-stream-base.js'
+export { type Clock, clockFrom } from './clock.js'
 export { CloseCallbacks } from './close-callbacks.js'
 export {
   type Connection,
