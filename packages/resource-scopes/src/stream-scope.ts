@@ -63,6 +63,9 @@ export class StreamScope extends ScopeNode implements StreamResourceScope {
       throw new TypeError('setProtocol: protocol must be a non-empty string')
     if (this.#protocol !== undefined)
       throw new TypeError(`${this.name}: protocol already set to ${this.#protocol}`)
+    // Before the registry lookups below: they (re)create shared scopes, which a
+    // closed stream would then never release.
+    this.assertOpen()
     const r = this.#registry
     const proto = r.protocol(protocol)
     const protoPeer = r.protocolPeer(protocol, this.#peer)
@@ -76,6 +79,7 @@ export class StreamScope extends ScopeNode implements StreamResourceScope {
     if (this.#protocol === undefined) throw new TypeError(`${this.name}: setProtocol before setService`)
     if (this.#service !== undefined)
       throw new TypeError(`${this.name}: service already set to ${this.#service}`)
+    this.assertOpen()
     const r = this.#registry
     const svc = r.service(service)
     const svcPeer = r.servicePeer(service, this.#peer)
