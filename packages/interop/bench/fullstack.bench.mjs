@@ -5,6 +5,9 @@
 // round; the table shows medians over rounds and the ratio Switchyard / js-libp2p.
 //
 //   BENCH_SCALE (default 1): shrinks perf sizes (1 GiB, 8 × 128 MiB) and counts.
+//   BENCH_SIDES=sy (or js): run one side only, for profiling (no ratios then).
+//   BENCH_CHILD_PROF=DIR: the listener children run with `--cpu-prof --cpu-prof-dir=DIR`
+//   (profile this process with `node --cpu-prof`).
 //   BENCH_ROUNDS (default 3). BENCH_SKIP: comma list of connect,cconnect,streams,perf,baseline,memory,idle10k.
 import { spawn } from 'node:child_process'
 import { createDecipheriv, randomBytes } from 'node:crypto'
@@ -49,10 +52,13 @@ const log = (...a) => console.error('[fullstack]', ...a)
 
 /** Spawns a listener; resolves with its first address once it printed READY. */
 async function spawnListener(kind, extraArgs = []) {
+  const prof = process.env.BENCH_CHILD_PROF
+  const flags = ['--expose-gc', '--max-old-space-size=8192']
+  if (prof) flags.push('--cpu-prof', `--cpu-prof-dir=${prof}/${kind}`)
   const args =
     kind === 'switchyard'
-      ? ['--expose-gc', '--max-old-space-size=8192', here('../../cli/dist/bin.js'), 'listen', ...extraArgs]
-      : ['--expose-gc', '--max-old-space-size=8192', here('./fullstack/js-node.mjs'), 'listen']
+      ? [...flags, here('../../cli/dist/bin.js'), 'listen', ...extraArgs]
+      : [...flags, here('./fullstack/js-node.mjs'), 'listen']
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const queue = []
@@ -365,11 +371,15 @@ async function idle10k() {
 const results = { js: {}, sy: {} }
 const push = (side, key, v) => (results[side][key] ??= []).push(v)
 
-const listeners = { js: await spawnListener('js'), sy: await spawnListener('switchyard') }
+const only = process.env.BENCH_SIDES?.split(',')
+const listeners = {
+  js: only === undefined || only.includes('js') ? await spawnListener('js') : undefined,
+  sy: only === undefined || only.includes('sy') ? await spawnListener('switchyard') : undefined,
+}
 const sides = { js: jsSide, sy: switchyardSide }
 try {
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const k of round % 2 ? ['js', 'sy'] : ['sy', 'js']) {
+    for (const k of (round % 2 ? ['js', 'sy'] : ['sy', 'js']).filter((k) => listeners[k] !== undefined)) {
       const side = sides[k]
       const addr = listeners[k].addr
       log(`round ${round} ${side.name}`)
@@ -397,7 +407,7 @@ try {
     if (!SKIP.has('baseline') && !SKIP.has('perf')) push('sy', 'baseline', await sealedPipe(sizes.perfBytes))
   }
 } finally {
-  await Promise.all([listeners.js.stop(), listeners.sy.stop()])
+  await Promise.all([listeners.js?.stop(), listeners.sy?.stop()])
 }
 
 let memory

@@ -64,6 +64,11 @@ export class NegotiatedStream extends ByteStreamBase {
     return s
   }
 
+  /** True once the negotiation succeeded (`attach()`); always for a non-lazy stream. */
+  get confirmed(): boolean {
+    return this.#attached
+  }
+
   /** The negotiation succeeded: take over `inner`'s reading, `leftover` first. */
   attach(leftover: Uint8Array | undefined): void {
     if (this.#attached || this.closed) return

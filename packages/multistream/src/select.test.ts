@@ -150,8 +150,10 @@ describe('lazy select', () => {
   it('coalesces the header, the proposal and the first write into one chunk', async () => {
     const [a, b] = duplexPair()
     const peer = rawPeer(b)
-    const { stream, protocol } = await select(a, ['/echo/1.0.0'], { lazy: true })
+    const result = await select(a, ['/echo/1.0.0'], { lazy: true })
+    const { stream, protocol } = result
     expect(protocol).toBe('/echo/1.0.0')
+    expect(result.confirmed).toBe(false)
     stream.write(new TextEncoder().encode('ping'))
     await settle()
     expect(peer.chunks.map(latin1)).toEqual([latin1(wire(HEADER, '/echo/1.0.0', 'raw:ping'))])
@@ -159,6 +161,7 @@ describe('lazy select', () => {
     b.end()
     stream.end()
     expect(latin1(await readAll(stream))).toBe('pong')
+    expect(result.confirmed).toBe(true)
   })
 
   it('sends the header and the proposal on its own when the caller does not write', async () => {
@@ -184,11 +187,13 @@ describe('lazy select', () => {
   it('surfaces a rejection as MULTISTREAM_PROTOCOL_REJECTED on the first read', async () => {
     const [a, b] = duplexPair()
     const peer = rawPeer(b)
-    const { stream } = await select(a, ['/x'], { lazy: true })
+    const result = await select(a, ['/x'], { lazy: true })
+    const { stream } = result
     stream.write(new TextEncoder().encode('data'))
     peer.write(wire(HEADER, 'na'))
     const err = await readAll(stream).catch((e: unknown) => e)
     expect(SwitchyardError.is(err, 'MULTISTREAM_PROTOCOL_REJECTED')).toBe(true)
+    expect(result.confirmed).toBe(false)
     expect(stream.closed).toBe(true)
     expect(a.closed).toBe(true)
   })

@@ -23,6 +23,12 @@ export interface NegotiationResult {
   stream: ByteStream
   /** The agreed protocol id. */
   protocol: string
+  /**
+   * Lazy select only: `false` until the responder confirmed the protocol (a failure
+   * before that is a failed negotiation rather than one of the protocol spoken on the
+   * stream). Absent otherwise (the protocol was confirmed before the result).
+   */
+  readonly confirmed?: boolean
 }
 
 /**
@@ -88,7 +94,13 @@ function lazySelect(
     if (err !== undefined) wrapper.reject(err)
     else wrapper.attach(leftover)
   }).start()
-  return { stream: wrapper, protocol: proposal.id }
+  return {
+    stream: wrapper,
+    protocol: proposal.id,
+    get confirmed() {
+      return wrapper.confirmed
+    },
+  }
 }
 
 type SelectState = 'header' | 'response'

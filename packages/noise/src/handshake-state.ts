@@ -13,11 +13,15 @@ import type { CipherState } from './cipher-state.js'
 import { TAG_LENGTH } from './cipher-state.js'
 import type { DhKeyPair, DhPublicKey, NoiseCrypto } from './crypto.js'
 import { NoiseError } from './errors.js'
+import { bytesKey, type LruCache } from './lru-cache.js'
 import { SymmetricState } from './symmetric-state.js'
 
 /** The Noise protocol name libp2p mandates (libp2p noise spec §Noise Protocol Name). */
 export const PROTOCOL_NAME = 'Noise_XX_25519_ChaChaPoly_SHA256'
 const DHLEN = 32
+
+const EMPTY = new Uint8Array(0)
+const EMPTY_PROLOGUE_STATE = new WeakMap<NoiseCrypto, { ck: Uint8Array; h: Uint8Array }>()
 
 type Token = 'e' | 's' | 'ee' | 'es' | 'se'
 const XX: readonly (readonly Token[])[] = [['e'], ['e', 'ee', 's', 'es'], ['s', 'se']]
@@ -32,6 +36,13 @@ export interface XXHandshakeInit {
   staticKeyPair: DhKeyPair
   /** A fixed ephemeral key pair (test vectors only); default a fresh one. */
   ephemeralKeyPair?: DhKeyPair
+  /**
+   * Remote static keys already imported into `crypto`, by their bytes: one found
+   * here is used instead of importing it again. Entries are added only by
+   * `rememberRemoteStatic()`, which the driver calls once the remote proved it owns
+   * the key (its identity signature verified).
+   */
+  remoteStaticKeys?: LruCache<DhPublicKey> | undefined
 }
 
 /** The result of a completed handshake: one CipherState per direction. */
@@ -51,6 +62,10 @@ export class XXHandshakeState {
   #e: DhKeyPair | undefined
   #re: DhPublicKey | undefined
   #rs: DhPublicKey | undefined
+  // The cache key of a remote static key that was imported, not found, in
+  // `#staticKeys` (and so may be added to it).
+  #rsKey: string | undefined
+  readonly #staticKeys: LruCache<DhPublicKey> | undefined
   #step = 0
 
   constructor(init: XXHandshakeInit) {
@@ -58,8 +73,23 @@ export class XXHandshakeState {
     this.#crypto = init.crypto
     this.#s = init.staticKeyPair
     this.#e = init.ephemeralKeyPair
-    this.#ss = new SymmetricState(init.crypto, PROTOCOL_NAME)
-    this.#ss.mixHash(init.prologue ?? new Uint8Array(0))
+    this.#staticKeys = init.remoteStaticKeys
+    if (init.prologue === undefined || init.prologue.byteLength === 0) {
+      // With the empty prologue libp2p uses, `ck` and `h` after
+      // InitializeSymmetric and MixHash(prologue) are constants: computed once
+      // per backend (they are never written, only replaced).
+      let start = EMPTY_PROLOGUE_STATE.get(init.crypto)
+      if (start === undefined) {
+        const ss = new SymmetricState(init.crypto, PROTOCOL_NAME)
+        ss.mixHash(EMPTY)
+        start = ss.save()
+        EMPTY_PROLOGUE_STATE.set(init.crypto, start)
+      }
+      this.#ss = new SymmetricState(init.crypto, start)
+    } else {
+      this.#ss = new SymmetricState(init.crypto, PROTOCOL_NAME)
+      this.#ss.mixHash(init.prologue)
+    }
   }
 
   /** True after the third message. */
@@ -131,8 +161,8 @@ export class XXHandshakeState {
         }
         case 's': {
           const n = DHLEN + (ss.cipherState.hasKey() ? TAG_LENGTH : 0)
-          const rs = copy(ss.decryptAndHash(take(n)))
-          this.#rs = this.#crypto.importPublicKey(rs)
+          const rs = ss.decryptAndHash(take(n))
+          this.#rs = this.#importRemoteStatic(rs)
           break
         }
         default:
@@ -157,6 +187,25 @@ export class XXHandshakeState {
     return this.initiator
       ? { send: c1, recv: c2, handshakeHash: this.#ss.handshakeHash }
       : { send: c2, recv: c1, handshakeHash: this.#ss.handshakeHash }
+  }
+
+  /**
+   * Adds the remote static key to `remoteStaticKeys` (if it was imported in this
+   * handshake). Call only once the remote authenticated it.
+   */
+  rememberRemoteStatic(): void {
+    if (this.#rsKey !== undefined && this.#rs !== undefined) this.#staticKeys!.set(this.#rsKey, this.#rs)
+    this.#rsKey = undefined
+  }
+
+  #importRemoteStatic(bytes: Uint8Array): DhPublicKey {
+    const cache = this.#staticKeys
+    if (cache === undefined || cache.maxEntries === 0) return this.#crypto.importPublicKey(copy(bytes))
+    const key = bytesKey(bytes)
+    const hit = cache.get(key)
+    if (hit !== undefined) return hit
+    this.#rsKey = key
+    return this.#crypto.importPublicKey(copy(bytes))
   }
 
   #ourTurn(writing: boolean): readonly Token[] {

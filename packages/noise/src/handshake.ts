@@ -14,13 +14,15 @@
  * holds no timer, listener or buffer afterwards. Early data from the remote is
  * exposed only after its signature verified (§libp2p Data in Handshake Messages).
  */
-import type { ByteStream, PeerId } from '@switchyard/interface'
-import type { DhKeyPair, NoiseCrypto } from './crypto.js'
+import type { PeerId as AnyPeerId, ByteStream } from '@switchyard/interface'
+import type { PeerId } from '@switchyard/peer-id'
+import type { DhKeyPair, DhPublicKey, NoiseCrypto } from './crypto.js'
 import { chooseAsInitiator, chooseAsResponder } from './early-muxer.js'
 import { NoiseError } from './errors.js'
 import { FrameDecoder, MAX_FRAME_BYTES } from './frame-decoder.js'
 import { type TransportKeys, XXHandshakeState } from './handshake-state.js'
 import { verifyIdentity } from './identity.js'
+import type { LruCache } from './lru-cache.js'
 import { decodePayload, encodePayload, type NoiseExtensions } from './payload.js'
 
 /** What one handshake needs. */
@@ -42,12 +44,16 @@ export interface HandshakeInit {
    */
   payloadFor?: (muxers: readonly string[]) => Uint8Array
   /** The peer we expect (a mismatch is `NOISE_UNEXPECTED_PEER`). */
-  remotePeer?: PeerId | undefined
+  remotePeer?: AnyPeerId | undefined
   prologue?: Uint8Array
   timeoutMs: number
   signal?: AbortSignal | undefined
   /** A fixed ephemeral key (tests only). */
   ephemeralKeyPair?: DhKeyPair
+  /** Verified remote identities (see `verifyIdentity`); default none. */
+  identityCache?: LruCache<PeerId> | undefined
+  /** Imported static keys of remotes that authenticated; default none. */
+  remoteStaticKeys?: LruCache<DhPublicKey> | undefined
 }
 
 /** The outcome of a handshake. */
@@ -76,6 +82,7 @@ export function performHandshake(stream: ByteStream, init: HandshakeInit): Promi
       staticKeyPair: init.staticKeyPair,
       ...(init.prologue !== undefined ? { prologue: init.prologue } : {}),
       ...(init.ephemeralKeyPair !== undefined ? { ephemeralKeyPair: init.ephemeralKeyPair } : {}),
+      remoteStaticKeys: init.remoteStaticKeys,
     })
     const decoder = new FrameDecoder()
     let settled = false
@@ -120,7 +127,7 @@ export function performHandshake(stream: ByteStream, init: HandshakeInit): Promi
     // Reads the remote's signed payload; stores its peer id and extensions.
     const authenticate = (plaintext: Uint8Array) => {
       const p = decodePayload(plaintext)
-      const peer = verifyIdentity(p.identityKey, p.identitySig, hs.remoteStaticKey!)
+      const peer = verifyIdentity(p.identityKey, p.identitySig, hs.remoteStaticKey!, init.identityCache)
       if (init.remotePeer !== undefined && !init.remotePeer.equals(peer)) {
         throw new NoiseError(
           'NOISE_UNEXPECTED_PEER',
@@ -128,6 +135,7 @@ export function performHandshake(stream: ByteStream, init: HandshakeInit): Promi
         )
       }
       remotePeer = peer
+      hs.rememberRemoteStatic()
       if (p.extensions !== undefined) remoteExtensions = p.extensions
     }
     const complete = (muxer: string | undefined) => {

@@ -6,12 +6,13 @@
  * by early negotiation.
  */
 import type { ByteStream, SecureOptions, SecureResult, SecurityProtocol } from '@switchyard/interface'
-import type { PrivateKey } from '@switchyard/peer-id'
-import type { DhKeyPair, NoiseCrypto } from './crypto.js'
+import type { PeerId, PrivateKey } from '@switchyard/peer-id'
+import type { DhKeyPair, DhPublicKey, NoiseCrypto } from './crypto.js'
 import { nobleNoiseCrypto } from './crypto-noble.js'
 import { nodeNoiseCrypto } from './crypto-node.js'
 import { encodeOurPayload, performHandshake } from './handshake.js'
 import { staticKeySignedData } from './identity.js'
+import { LruCache } from './lru-cache.js'
 import type { NoiseExtensions } from './payload.js'
 import { SecureChannel, type SecureChannelInit } from './secure-channel.js'
 
@@ -41,6 +42,15 @@ export interface NoiseInit {
   readableHighWaterMark?: number
   /** Plaintext a channel queues before `write()` returns `false`. Default 128 KiB. */
   writableHighWaterMark?: number
+  /**
+   * How many remote identities that verified this instance remembers (least
+   * recently used first out), each under the exact bytes of (remote static key,
+   * identity key, signature): a later handshake that presents the same three
+   * skips decoding and verifying the signature again (deterministic, so as sound as
+   * verifying; failures are never remembered). The static keys of those remotes are
+   * kept imported too (as many). Default 1024; 0 disables both.
+   */
+  verifiedIdentityCacheSize?: number
 }
 
 /** The defaults of `NoiseInit`. */
@@ -50,6 +60,7 @@ export const defaults = {
   handshakeTimeoutMs: 10_000,
   readableHighWaterMark: 64 * 1024,
   writableHighWaterMark: 128 * 1024,
+  verifiedIdentityCacheSize: 1024,
 } as const
 
 /** The result of a Noise handshake: `SecureResult` plus the remote's extensions. */
@@ -110,6 +121,9 @@ function validate(init: NoiseInit): void {
     if (n !== undefined && !(Number.isInteger(n) && n > 0))
       throw new RangeError('high-water marks must be > 0')
   }
+  const c = init.verifiedIdentityCacheSize
+  if (c !== undefined && !(Number.isInteger(c) && c >= 0))
+    throw new RangeError('verifiedIdentityCacheSize must be an integer >= 0')
 }
 
 function checkMuxers(muxers: readonly string[]): void {
@@ -135,7 +149,8 @@ export function createNoise(init: NoiseInit): Noise {
   // (a few entries: the configured list and the one muxer an initiator picks).
   const payloads = new Map<string, Uint8Array>()
   const payloadFor = (muxers: readonly string[]): Uint8Array => {
-    const k = JSON.stringify(muxers)
+    // One muxer (what an initiator sends) keys as '1' + id; JSON keys start with '['.
+    const k = muxers.length === 1 ? `1${muxers[0]}` : JSON.stringify(muxers)
     let p = payloads.get(k)
     if (p === undefined) {
       p = encodeOurPayload(
@@ -146,6 +161,10 @@ export function createNoise(init: NoiseInit): Noise {
     }
     return p
   }
+  // Per instance, never global: what one identity verified is not shared with another.
+  const cacheSize = init.verifiedIdentityCacheSize ?? defaults.verifiedIdentityCacheSize
+  const identityCache = cacheSize > 0 ? new LruCache<PeerId>(cacheSize) : undefined
+  const remoteStaticKeys = cacheSize > 0 ? new LruCache<DhPublicKey>(cacheSize) : undefined
   const channelInit: SecureChannelInit = {
     readableHighWaterMark: init.readableHighWaterMark ?? defaults.readableHighWaterMark,
     writableHighWaterMark: init.writableHighWaterMark ?? defaults.writableHighWaterMark,
@@ -168,6 +187,8 @@ export function createNoise(init: NoiseInit): Noise {
       ...(init.prologue !== undefined ? { prologue: init.prologue } : {}),
       timeoutMs,
       signal: options.signal,
+      identityCache,
+      remoteStaticKeys,
     })
     const channel = new SecureChannel(
       stream,

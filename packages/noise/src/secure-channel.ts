@@ -16,7 +16,12 @@
  * the underlying stream needs drain, plaintext waits here and `write()` reports
  * backpressure; reading backpressure pauses the underlying stream.
  */
-import { type ByteStream, ByteStreamBase, type ByteStreamBaseInit } from '@switchyard/interface'
+import {
+  type ByteSink,
+  type ByteStream,
+  ByteStreamBase,
+  type ByteStreamBaseInit,
+} from '@switchyard/interface'
 import { type CipherState, TAG_LENGTH } from './cipher-state.js'
 import { NoiseError } from './errors.js'
 import { type FrameDecoder, MAX_FRAME_BYTES } from './frame-decoder.js'
@@ -51,7 +56,11 @@ export class SecureChannel extends ByteStreamBase {
   readonly #recv: CipherState
   readonly #decoder: FrameDecoder
   readonly #writableHwm: number
-  #pending: Uint8Array[] = []
+  // Idle memory: what an idle channel does not need is made on first use (the
+  // plaintext queue, the flush task) or not kept at all (the handle to cancel our
+  // close callback on the underlying stream: it is a no-op once we are closed).
+  /** Plaintext waiting for the next flush: `#pending[#pendingHead..]`; `undefined` when empty. */
+  #pending: Uint8Array[] | undefined
   #pendingHead = 0
   #pendingBytes = 0
   #flushScheduled = false
@@ -60,10 +69,20 @@ export class SecureChannel extends ByteStreamBase {
   #endSent = false
   #innerClosed = false
   #offDrain: () => void = noop
-  #offClosed: () => void = noop
-  readonly #flushTask = () => {
-    this.#flushScheduled = false
-    this.#flush()
+  #flushTask: (() => void) | undefined
+
+  /** The underlying stream's sink: one object, its methods on the prototype (no closures per channel). */
+  static readonly #Sink = class SecureChannelSink implements ByteSink {
+    readonly channel: SecureChannel
+    constructor(channel: SecureChannel) {
+      this.channel = channel
+    }
+    onData(chunk: Uint8Array): void {
+      this.channel.#onData(chunk)
+    }
+    onEnd(): void {
+      this.channel.#onEnd()
+    }
   }
 
   constructor(inner: ByteStream, keys: SecureChannelKeys, init: SecureChannelInit = {}) {
@@ -73,11 +92,8 @@ export class SecureChannel extends ByteStreamBase {
     this.#recv = keys.recv
     this.#decoder = keys.decoder
     this.#writableHwm = init.writableHighWaterMark ?? 128 * 1024
-    this.#offClosed = inner.onceClosed((err) => this.#onInnerClosed(err))
-    inner.setSink({
-      onData: (chunk) => this.#onData(chunk),
-      onEnd: () => this.#onEnd(),
-    })
+    inner.onceClosed((err) => this.#onInnerClosed(err))
+    inner.setSink(new SecureChannel.#Sink(this))
     // Frames that arrived together with the last handshake message.
     if (this.#decoder.bufferedBytes > 0) this.#onData(EMPTY)
   }
@@ -129,22 +145,27 @@ export class SecureChannel extends ByteStreamBase {
   protected _write(chunk: Uint8Array): boolean {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('write() takes a Uint8Array')
     if (chunk.byteLength > 0) {
-      this.#pending.push(chunk)
+      // A one-element literal: push() onto [] would reserve 17 slots.
+      if (this.#pending === undefined) this.#pending = [chunk]
+      else this.#pending.push(chunk)
       this.#pendingBytes += chunk.byteLength
-      if (!this.#flushScheduled && !this.#innerNeedsDrain) {
-        this.#flushScheduled = true
-        queueMicrotask(this.#flushTask)
-      }
+      if (!this.#flushScheduled && !this.#innerNeedsDrain) this.#scheduleFlush()
     }
     return !this.#innerNeedsDrain && this.#pendingBytes < this.#writableHwm
   }
 
   protected _end(): void {
     this.#endRequested = true
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true
-      queueMicrotask(this.#flushTask)
+    if (!this.#flushScheduled) this.#scheduleFlush()
+  }
+
+  #scheduleFlush(): void {
+    this.#flushScheduled = true
+    this.#flushTask ??= () => {
+      this.#flushScheduled = false
+      this.#flush()
     }
+    queueMicrotask(this.#flushTask)
   }
 
   #flush(): void {
@@ -188,33 +209,35 @@ export class SecureChannel extends ByteStreamBase {
   /** The next `n` plaintext bytes: a view when they lie in one chunk, else joined. */
   #takePlaintext(n: number): Uint8Array {
     this.#pendingBytes -= n
-    const first = this.#pending[this.#pendingHead]!
+    // #pendingBytes was ≥ n, so the queue exists and holds at least n bytes.
+    const pending = this.#pending!
+    const first = pending[this.#pendingHead]!
     if (first.byteLength === n) {
-      this.#dropPendingHead()
+      this.#dropPendingHead(pending)
       return first
     }
     if (first.byteLength > n) {
-      this.#pending[this.#pendingHead] = first.subarray(n)
+      pending[this.#pendingHead] = first.subarray(n)
       return first.subarray(0, n)
     }
     const joined = new Uint8Array(n)
     let o = 0
     while (o < n) {
-      const c = this.#pending[this.#pendingHead]!
+      const c = pending[this.#pendingHead]!
       const piece = Math.min(c.byteLength, n - o)
       joined.set(piece === c.byteLength ? c : c.subarray(0, piece), o)
-      if (piece === c.byteLength) this.#dropPendingHead()
-      else this.#pending[this.#pendingHead] = c.subarray(piece)
+      if (piece === c.byteLength) this.#dropPendingHead(pending)
+      else pending[this.#pendingHead] = c.subarray(piece)
       o += piece
     }
     return joined
   }
 
   // A head index instead of shift(): many small writes in one tick stay O(n).
-  #dropPendingHead(): void {
-    this.#pending[this.#pendingHead++] = EMPTY
-    if (this.#pendingHead === this.#pending.length) {
-      this.#pending = []
+  #dropPendingHead(pending: Uint8Array[]): void {
+    pending[this.#pendingHead++] = EMPTY
+    if (this.#pendingHead === pending.length) {
+      this.#pending = undefined
       this.#pendingHead = 0
     }
   }
@@ -242,12 +265,13 @@ export class SecureChannel extends ByteStreamBase {
   }
 
   protected _destroy(err: Error | undefined): void {
-    this.#pending = []
+    this.#pending = undefined
     this.#pendingHead = 0
     this.#pendingBytes = 0
     this.#decoder.clear()
     this.#offDrain()
-    this.#offClosed()
+    // Our close callback stays registered on the underlying stream: destroying it
+    // below runs the callback, which returns at once (`this.closed`).
     if (this.#innerClosed) return
     this.#inner.setSink(null)
     this.#inner.destroy(err)

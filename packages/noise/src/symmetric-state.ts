@@ -15,10 +15,20 @@ export class SymmetricState {
   #ck: Uint8Array
   #h: Uint8Array
 
-  /** `InitializeSymmetric(protocol_name)`. */
-  constructor(crypto: NoiseCrypto, protocolName: string) {
+  /**
+   * `InitializeSymmetric(protocol_name)`; or, given `{ ck, h }` (a state saved with
+   * `save()` right after initialization), continues from it: both are borrowed and
+   * never written, so one saved state can start many handshakes.
+   */
+  constructor(crypto: NoiseCrypto, protocol: string | { ck: Uint8Array; h: Uint8Array }) {
     this.#crypto = crypto
-    const name = new TextEncoder().encode(protocolName)
+    this.cipherState = new CipherState(crypto)
+    if (typeof protocol !== 'string') {
+      this.#ck = protocol.ck
+      this.#h = protocol.h
+      return
+    }
+    const name = new TextEncoder().encode(protocol)
     if (name.byteLength <= HASHLEN) {
       // §5.2: a name of at most HASHLEN bytes is zero-padded, not hashed.
       this.#h = new Uint8Array(HASHLEN)
@@ -27,7 +37,12 @@ export class SymmetricState {
       this.#h = crypto.sha256(name)
     }
     this.#ck = this.#h
-    this.cipherState = new CipherState(crypto)
+  }
+
+  /** `ck` and `h` before any key is mixed in (for the constructor); borrowed. */
+  save(): { ck: Uint8Array; h: Uint8Array } {
+    if (this.cipherState.hasKey()) throw new Error('save() after a key was mixed in')
+    return { ck: this.#ck, h: this.#h }
   }
 
   /** The handshake hash `h` (§5.2 GetHandshakeHash). Borrowed. */

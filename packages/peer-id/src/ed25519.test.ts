@@ -11,6 +11,7 @@ import {
   generateEd25519Key,
 } from './ed25519.js'
 import { decodeKeyMessage } from './key-protobuf.js'
+import { peerIdFromPublicKey } from './peer-id.js'
 
 const BACKENDS: CryptoBackend[] = ['node', 'noble']
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'))
@@ -119,6 +120,24 @@ describe.each(BACKENDS)('Ed25519 on %s', (backend) => {
     const before = key.sign(new Uint8Array(1))
     seed.fill(0)
     expect(key.sign(new Uint8Array(1))).toEqual(before)
+  })
+
+  it('a remote key shares one buffer with its protobuf and its peer id, and verifies repeatedly', () => {
+    const key = generateEd25519Key(backend)
+    const input = key.publicKey.raw.slice()
+    const remote = ed25519PublicKeyFromRaw(input, backend)
+    input.fill(0) // copied
+    expect(remote.raw).toEqual(key.publicKey.raw)
+    expect(remote.toProtobuf()).toEqual(key.publicKey.toProtobuf())
+    const id = peerIdFromPublicKey(remote)
+    expect(id.bytes).toEqual(peerIdFromPublicKey(key.publicKey).bytes)
+    expect(id.toString()).toBe(peerIdFromPublicKey(key.publicKey).toString())
+    expect(remote.raw.buffer).toBe(id.bytes.buffer)
+    expect(remote.toProtobuf().buffer).toBe(id.bytes.buffer)
+    const data = new Uint8Array([1, 2, 3])
+    const sig = key.sign(data)
+    for (let i = 0; i < 3; i++) expect(remote.verify(data, sig)).toBe(true)
+    expect(remote.verify(new Uint8Array([1, 2, 4]), sig)).toBe(false)
   })
 
   it('throws TypeError for non-bytes', () => {

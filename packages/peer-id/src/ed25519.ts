@@ -87,24 +87,44 @@ function isStrictPublicKey(raw: Uint8Array): boolean {
   return true
 }
 
+/** Bytes of the `PublicKey` protobuf of an Ed25519 key: 4 bytes of header, then the key. */
+const ED25519_PROTOBUF_BYTES = 4 + ED25519_PUBLIC_KEY_BYTES
+/** Offset of the raw key in its identity multihash (`0x00 ‖ len ‖ protobuf header ‖ key`). */
+const RAW_OFFSET = 2 + 4
+
 /** An Ed25519 public key. Construct with {@link ed25519PublicKeyFromRaw}. */
 export class Ed25519PublicKey implements PublicKey {
   readonly type = 'Ed25519' as const
   readonly raw: Uint8Array
   readonly backend: CryptoBackend
+  /**
+   * A remote key's identity multihash (peer-ids.md §Peer Ids), which holds its
+   * protobuf and its raw bytes: `raw`, `toProtobuf()` and the peer id's `bytes` are
+   * views of this one buffer (a remote key lives as long as its connection: one
+   * small buffer instead of three). `undefined` for the public half of a private key.
+   */
+  readonly #mh: Uint8Array | undefined
   #protobuf: Uint8Array | undefined
-  #keyObject: KeyObject | undefined
   #strict: boolean | undefined
 
-  /** @internal `raw` is taken over; it must be 32 bytes. */
-  constructor(raw: Uint8Array, backend: CryptoBackend) {
+  /**
+   * @internal `raw` is taken over; it must be 32 bytes. With `mh`, `raw` must be
+   * `mh.subarray(6)` and `mh` the key's identity multihash.
+   */
+  constructor(raw: Uint8Array, backend: CryptoBackend, mh?: Uint8Array) {
     this.raw = raw
     this.backend = backend
+    this.#mh = mh
   }
 
   toProtobuf(): Uint8Array {
-    this.#protobuf ??= encodeKeyMessage('Ed25519', this.raw)
+    this.#protobuf ??= this.#mh?.subarray(2) ?? encodeKeyMessage('Ed25519', this.raw)
     return this.#protobuf
+  }
+
+  /** @internal The identity multihash holding this key, when it was built in one (borrowed). */
+  identityMultihash(): Uint8Array | undefined {
+    return this.#mh
   }
 
   verify(data: Uint8Array, sig: Uint8Array): boolean {
@@ -117,8 +137,11 @@ export class Ed25519PublicKey implements PublicKey {
       // "verifies" forged signatures); strict RFC 8032 and noble reject them. Check once.
       this.#strict ??= isStrictPublicKey(this.raw)
       if (!this.#strict) return false
-      this.#keyObject ??= nodeKeyObject(undefined, this.raw)
-      return requireNode().verify(null, data, this.#keyObject, sig)
+      // The KeyObject is made per call, not cached on the key: a remote key is
+      // verified about once (the handshake) but lives as long as its connection,
+      // and a cached KeyObject holds ~0.8 KB of native memory; the JWK import costs
+      // ~7 µs next to the verification itself (~250 µs).
+      return requireNode().verify(null, data, nodeKeyObject(undefined, this.raw), sig)
     } catch {
       // A key that is not a curve point, or any other rejection, verifies nothing.
       return false
@@ -219,5 +242,10 @@ export function ed25519PublicKeyFromRaw(raw: Uint8Array, backend: CryptoBackend)
   if (raw.byteLength !== ED25519_PUBLIC_KEY_BYTES) {
     throw new KeyError('KEY_INVALID', `Ed25519 public key must be 32 bytes, got ${raw.byteLength}`)
   }
-  return new Ed25519PublicKey(copyBytes(raw), backend)
+  // Built inside its identity multihash (see Ed25519PublicKey.#mh): 0x00 (identity)
+  // ‖ 36 ‖ PublicKey protobuf (4-byte header ‖ key).
+  const mh = new Uint8Array(2 + ED25519_PROTOBUF_BYTES)
+  mh[1] = ED25519_PROTOBUF_BYTES
+  mh.set(encodeKeyMessage('Ed25519', raw), 2)
+  return new Ed25519PublicKey(mh.subarray(RAW_OFFSET), backend, mh)
 }

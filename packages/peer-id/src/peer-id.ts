@@ -12,6 +12,7 @@ import { base58btc } from 'multiformats/bases/base58'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import type { KeyOptions } from './crypto-backend.js'
+import { Ed25519PublicKey } from './ed25519.js'
 import { PeerIdError } from './errors.js'
 import { assertBytes, copyBytes, type PublicKey } from './key.js'
 import { publicKeyFromProtobuf } from './keys.js'
@@ -110,6 +111,9 @@ export function comparePeerIds(a: PeerIdContract, b: PeerIdContract): -1 | 0 | 1
 /** The peer id of a public key (peer-ids.md §Peer Ids). */
 export function peerIdFromPublicKey(key: PublicKey): PeerId {
   if (key == null || typeof key.toProtobuf !== 'function') throw new TypeError('key must be a PublicKey')
+  // A remote Ed25519 key is built inside its identity multihash: share it (immutable).
+  const inline = key instanceof Ed25519PublicKey ? key.identityMultihash() : undefined
+  if (inline !== undefined) return new PeerId(inline, key)
   const encoded = key.toProtobuf()
   if (encoded.byteLength <= MAX_INLINE_KEY_BYTES) {
     const mh = new Uint8Array(2 + encoded.byteLength)

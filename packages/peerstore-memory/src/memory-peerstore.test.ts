@@ -146,4 +146,22 @@ describe('MemoryPeerstore shared empty collections', () => {
     expect(store.tags(q).size).toBe(0)
     expect(store.get(q)?.metadata.size).toBe(0)
   })
+
+  it("a peer without addresses (e.g. inbound) shares the empty map; one peer's first address stays its own", () => {
+    const store = createMemoryPeerstore({ gcIntervalMs: 0 })
+    const [p, q, r] = [fakePeerId(1), fakePeerId(2), fakePeerId(3)]
+    store.recordConnect(p)
+    store.recordConnect(q)
+    store.clearAddrs(q)
+    store.setAddrs(q, [A], 0)
+    store.updateAddrs(q, AddressTTL.default, AddressTTL.recentlyConnected)
+    store.addAddrs(r, [A], AddressTTL.default)
+    store.addAddrs(p, [A], AddressTTL.default)
+    expect(store.addrs(q)).toEqual([])
+    expect(store.get(q)?.addresses).toEqual([])
+    expect(store.addrs(p).map((a) => a.multiaddr.toString())).toEqual([A.toString()])
+    store.setAddrs(p, [A], 0)
+    expect(store.addrs(p)).toEqual([])
+    expect(store.addrs(r).map((a) => a.multiaddr.toString())).toEqual([A.toString()])
+  })
 })

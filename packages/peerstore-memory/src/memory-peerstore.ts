@@ -574,7 +574,7 @@ export class MemoryPeerstore implements Peerstore {
       if (victim === undefined || victim.expiresAt >= a.expiresAt) return false
       e.addrs.delete(victim.key)
     }
-    e.addrs.set(a.key, a)
+    e.ownAddrs().set(a.key, a)
     e.noteExpiry(a.expiresAt)
     return true
   }

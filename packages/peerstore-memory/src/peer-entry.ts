@@ -104,11 +104,13 @@ class EmptySet extends Set<string> {
 }
 class EmptyMap extends Map<string, never> {
   override set(): this {
-    throw new Error('bug: write to the shared empty map (use ownMetadata() / ownTags())')
+    throw new Error('bug: write to the shared empty map (use ownAddrs() / ownMetadata() / ownTags())')
   }
 }
 const EMPTY_SET: ReadonlySet<string> = new EmptySet()
 const EMPTY_MAP: ReadonlyMap<string, never> = new EmptyMap()
+/** Typed as writable because `delete` / `clear` on it are harmless no-ops; `set` throws. */
+const EMPTY_ADDRS = EMPTY_MAP as unknown as Map<string, AddrEntry>
 
 /** The map key of an address: its bytes as latin1 (no copy of the bytes, exact). */
 export function addrKey(bytes: Uint8Array): string {
@@ -117,7 +119,11 @@ export function addrKey(bytes: Uint8Array): string {
 
 /** Everything known about one peer. */
 export class PeerEntry {
-  readonly addrs = new Map<string, AddrEntry>()
+  /**
+   * Starts as the shared empty map (an inbound peer has no dialable address):
+   * read and delete directly, add through `ownAddrs()`.
+   */
+  addrs: Map<string, AddrEntry> = EMPTY_ADDRS
   publicKey: Uint8Array | undefined = undefined
   /**
    * Insertion-ordered; a Set for O(1) `supportsProtocols`. Protocols, metadata and
@@ -147,6 +153,12 @@ export class PeerEntry {
     readonly key: string,
     readonly id: PeerId,
   ) {}
+
+  /** The peer's own, writable address map. */
+  ownAddrs(): Map<string, AddrEntry> {
+    if (this.addrs === EMPTY_ADDRS) this.addrs = new Map()
+    return this.addrs
+  }
 
   /** The peer's own, writable protocol set. */
   ownProtocols(): Set<string> {

@@ -334,7 +334,7 @@ export class SqlitePeerstore extends MemoryPeerstore {
         st.lastFailureAt = optionalNumber(lastFail)
         st.lastErrorCode = typeof lastCode === 'string' ? lastCode : undefined
       }
-      e.addrs.set(a.key, a)
+      e.ownAddrs().set(a.key, a)
     }
     for (const [peer, protocol] of s.selectProtocols.all() as unknown[][]) {
       const e = owner(peer, 'protocol')
