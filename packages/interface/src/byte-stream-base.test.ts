@@ -153,4 +153,43 @@ describe('ByteStreamBase', () => {
     expect(await closed).toBeUndefined()
     expect(s.readableEnded && s.writableEnded && s.closed).toBe(true)
   })
+
+  it('runs close callbacks once in order; one unregistered (alone or among others) does not run', () => {
+    const a = new LoopbackStream()
+    const ranA: string[] = []
+    const offOnly = a.onceClosed(() => ranA.push('only'))
+    offOnly()
+    a.onceClosed(() => ranA.push('second'))
+    a.destroy()
+    a.destroy()
+    expect(ranA).toEqual(['second'])
+
+    const b = new LoopbackStream()
+    const ranB: string[] = []
+    b.onceClosed(() => ranB.push('1'))
+    const off2 = b.onceClosed(() => ranB.push('2'))
+    b.onceClosed(() => ranB.push('3'))
+    off2()
+    const err = new Error('boom')
+    const errs: Array<Error | undefined> = []
+    b.onceClosed((e) => errs.push(e))
+    b.destroy(err)
+    expect(ranB).toEqual(['1', '3'])
+    expect(errs).toEqual([err])
+  })
+
+  it('queues chunks for an absent reader again after the queue emptied', async () => {
+    const s = new LoopbackStream()
+    s.feed(bytes('a'))
+    const got: string[] = []
+    s.setSink({ onData: (c) => got.push(new TextDecoder().decode(c)), onEnd() {} })
+    await tick()
+    s.pause()
+    s.feed(bytes('b'))
+    s.feed(bytes('c'))
+    expect(s.readableLength).toBe(2)
+    s.resume()
+    await tick()
+    expect(got).toEqual(['a', 'b', 'c'])
+  })
 })

@@ -30,22 +30,17 @@ export abstract class ByteStreamBase implements ByteStream {
   readonly readableHighWaterMark: number
 
   #sink: ByteSink | null = null
+  // Idle memory: an idle stream holds no arrays of its own (the empty ones are shared,
+  // never written), a single close callback is kept without an array, and the nine
+  // boolean states share one small integer (each field costs 8 bytes).
   // Undelivered chunks: `#queue[#head..]`. A head index avoids O(n) shift().
-  #queue: Uint8Array[] = []
+  #queue: Uint8Array[] = NO_CHUNKS
   #head = 0
   #queuedBytes = 0
-  #sourceStopped = false
-  #eofReceived = false
-  #readableEnded = false
-  #writableEnded = false
-  #paused = false
-  #needDrain = false
-  #closed = false
-  #closing = false
+  #flags = 0
   #error: Error | undefined
-  #flushScheduled = false
-  #drainCallbacks: Array<() => void> = []
-  #closeCallbacks: Array<(err?: Error) => void> = []
+  #drainCallbacks: Array<() => void> = NO_CALLBACKS
+  #closeCallbacks: CloseCallback | CloseCallback[] | undefined
 
   constructor(init: ByteStreamBaseInit = {}) {
     const hwm = init.readableHighWaterMark ?? DEFAULT_READABLE_HWM
@@ -75,18 +70,19 @@ export abstract class ByteStreamBase implements ByteStream {
    * reader is not keeping up and the source should stop until `_readMore()`.
    */
   protected push(chunk: Uint8Array): boolean {
-    if (this.#closed || this.#eofReceived) return false
+    if ((this.#flags & F_CLOSED) !== 0 || (this.#flags & F_EOF_RECEIVED) !== 0) return false
     const n = chunk.byteLength
     if (n === 0) return true
-    if (this.#sink !== null && !this.#paused && this.#head === this.#queue.length) {
+    if (this.#sink !== null && (this.#flags & F_PAUSED) === 0 && this.#head === this.#queue.length) {
       this.#deliver(chunk)
       // The sink may have destroyed the stream: the source must stop then.
-      return !this.#closed
+      return (this.#flags & F_CLOSED) === 0
     }
-    this.#queue.push(chunk)
+    if (this.#queue === NO_CHUNKS) this.#queue = [chunk]
+    else this.#queue.push(chunk)
     this.#queuedBytes += n
     if (this.#queuedBytes >= this.readableHighWaterMark) {
-      this.#sourceStopped = true
+      this.#flags |= F_SOURCE_STOPPED
       return false
     }
     return true
@@ -94,17 +90,17 @@ export abstract class ByteStreamBase implements ByteStream {
 
   /** The remote closed its write side. */
   protected pushEnd(): void {
-    if (this.#closed || this.#eofReceived) return
-    this.#eofReceived = true
+    if ((this.#flags & F_CLOSED) !== 0 || (this.#flags & F_EOF_RECEIVED) !== 0) return
+    this.#flags |= F_EOF_RECEIVED
     this.#flush()
   }
 
   /** The write buffer fell below its high-water mark. */
   protected emitDrain(): void {
-    if (!this.#needDrain || this.#closed) return
-    this.#needDrain = false
+    if ((this.#flags & F_NEED_DRAIN) === 0 || (this.#flags & F_CLOSED) !== 0) return
+    this.#flags &= ~F_NEED_DRAIN
     const callbacks = this.#drainCallbacks
-    this.#drainCallbacks = []
+    this.#drainCallbacks = NO_CALLBACKS
     for (const cb of callbacks) cb()
   }
 
@@ -114,13 +110,13 @@ export abstract class ByteStreamBase implements ByteStream {
    * implied if none was pushed).
    */
   protected finish(err?: Error): void {
-    if (this.#closed) return
+    if ((this.#flags & F_CLOSED) !== 0) return
     if (err !== undefined) {
       this.#terminate(err)
       return
     }
-    this.#closing = true
-    if (!this.#eofReceived) this.#eofReceived = true
+    this.#flags |= F_CLOSING
+    if ((this.#flags & F_EOF_RECEIVED) === 0) this.#flags |= F_EOF_RECEIVED
     this.#flush()
   }
 
@@ -128,23 +124,23 @@ export abstract class ByteStreamBase implements ByteStream {
 
   write(chunk: Uint8Array): boolean {
     if (!(chunk instanceof Uint8Array)) throw new TypeError('write() takes a Uint8Array')
-    if (this.#writableEnded && !this.#closed) {
+    if ((this.#flags & F_WRITABLE_ENDED) !== 0 && (this.#flags & F_CLOSED) === 0) {
       throw new StreamError('STREAM_WRITE_AFTER_END', 'write() after end()')
     }
-    if (this.#closed) return false
-    if (this._write(chunk)) return !this.#needDrain
-    this.#needDrain = true
+    if ((this.#flags & F_CLOSED) !== 0) return false
+    if (this._write(chunk)) return (this.#flags & F_NEED_DRAIN) === 0
+    this.#flags |= F_NEED_DRAIN
     return false
   }
 
   end(): void {
-    if (this.#writableEnded || this.#closed) return
-    this.#writableEnded = true
+    if ((this.#flags & F_WRITABLE_ENDED) !== 0 || (this.#flags & F_CLOSED) !== 0) return
+    this.#flags |= F_WRITABLE_ENDED
     this._end()
   }
 
   destroy(err?: Error): void {
-    if (this.#closed) return
+    if ((this.#flags & F_CLOSED) !== 0) return
     this.#terminate(err)
   }
 
@@ -154,26 +150,28 @@ export abstract class ByteStreamBase implements ByteStream {
   }
 
   pause(): void {
-    this.#paused = true
+    this.#flags |= F_PAUSED
   }
 
   resume(): void {
-    if (!this.#paused) return
-    this.#paused = false
+    if ((this.#flags & F_PAUSED) === 0) return
+    this.#flags &= ~F_PAUSED
     this.#scheduleFlush()
   }
 
   onceDrain(callback: () => void): () => void {
-    if (this.#closed) return noop
+    if ((this.#flags & F_CLOSED) !== 0) return noop
     // A one-element literal rather than push() onto the empty array: push would give
     // it room for 17, and most streams only ever hold one callback (idle memory).
-    if (this.#drainCallbacks.length === 0) this.#drainCallbacks = [callback]
+    if (this.#drainCallbacks === NO_CALLBACKS) this.#drainCallbacks = [callback]
     else this.#drainCallbacks.push(callback)
-    return () => removeItem(this.#drainCallbacks, callback)
+    return () => {
+      if (this.#drainCallbacks !== NO_CALLBACKS) removeItem(this.#drainCallbacks, callback)
+    }
   }
 
   onceClosed(callback: (err?: Error) => void): () => void {
-    if (this.#closed) {
+    if ((this.#flags & F_CLOSED) !== 0) {
       let cancelled = false
       queueMicrotask(() => {
         if (!cancelled) callback(this.#error)
@@ -182,25 +180,31 @@ export abstract class ByteStreamBase implements ByteStream {
         cancelled = true
       }
     }
-    if (this.#closeCallbacks.length === 0) this.#closeCallbacks = [callback]
-    else this.#closeCallbacks.push(callback)
-    return () => removeItem(this.#closeCallbacks, callback)
+    const held = this.#closeCallbacks
+    if (held === undefined) this.#closeCallbacks = callback
+    else if (typeof held === 'function') this.#closeCallbacks = [held, callback]
+    else held.push(callback)
+    return () => {
+      const now = this.#closeCallbacks
+      if (now === callback) this.#closeCallbacks = undefined
+      else if (Array.isArray(now)) removeItem(now, callback)
+    }
   }
 
   get writableNeedDrain(): boolean {
-    return this.#needDrain
+    return (this.#flags & F_NEED_DRAIN) !== 0
   }
   get writableEnded(): boolean {
-    return this.#writableEnded || this.#closed
+    return (this.#flags & F_WRITABLE_ENDED) !== 0 || (this.#flags & F_CLOSED) !== 0
   }
   get readableEnded(): boolean {
-    return this.#readableEnded || this.#closed
+    return (this.#flags & F_READABLE_ENDED) !== 0 || (this.#flags & F_CLOSED) !== 0
   }
   get paused(): boolean {
-    return this.#paused
+    return (this.#flags & F_PAUSED) !== 0
   }
   get closed(): boolean {
-    return this.#closed
+    return (this.#flags & F_CLOSED) !== 0
   }
   get error(): Error | undefined {
     return this.#error
@@ -223,36 +227,41 @@ export abstract class ByteStreamBase implements ByteStream {
       this.#terminate(new StreamError('STREAM_SINK_THREW', 'a stream sink threw', { cause }))
       return
     }
-    if (!this.#closed) this._consumed(chunk.byteLength)
+    if ((this.#flags & F_CLOSED) === 0) this._consumed(chunk.byteLength)
   }
 
   #scheduleFlush(): void {
-    if (this.#flushScheduled) return
-    this.#flushScheduled = true
+    if ((this.#flags & F_FLUSH_SCHEDULED) !== 0) return
+    this.#flags |= F_FLUSH_SCHEDULED
     queueMicrotask(() => {
-      this.#flushScheduled = false
+      this.#flags &= ~F_FLUSH_SCHEDULED
       this.#flush()
     })
   }
 
   #flush(): void {
-    while (this.#sink !== null && !this.#paused && !this.#closed && this.#head < this.#queue.length) {
+    while (
+      this.#sink !== null &&
+      (this.#flags & F_PAUSED) === 0 &&
+      (this.#flags & F_CLOSED) === 0 &&
+      this.#head < this.#queue.length
+    ) {
       const chunk = this.#queue[this.#head]!
       this.#queue[this.#head++] = EMPTY
       this.#queuedBytes -= chunk.byteLength
       this.#deliver(chunk)
     }
-    if (this.#closed) return
+    if ((this.#flags & F_CLOSED) !== 0) return
     if (this.#head === this.#queue.length && this.#head > 0) {
-      this.#queue = []
+      this.#queue = NO_CHUNKS
       this.#head = 0
     } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head)
       this.#head = 0
     }
-    if (this.#queuedBytes === 0 && this.#sink !== null && !this.#paused) {
-      if (this.#eofReceived && !this.#readableEnded) {
-        this.#readableEnded = true
+    if (this.#queuedBytes === 0 && this.#sink !== null && (this.#flags & F_PAUSED) === 0) {
+      if ((this.#flags & F_EOF_RECEIVED) !== 0 && (this.#flags & F_READABLE_ENDED) === 0) {
+        this.#flags |= F_READABLE_ENDED
         try {
           this.#sink.onEnd()
         } catch (cause) {
@@ -260,33 +269,48 @@ export abstract class ByteStreamBase implements ByteStream {
           return
         }
       }
-      if (this.#closing && this.#readableEnded) {
+      if ((this.#flags & F_CLOSING) !== 0 && (this.#flags & F_READABLE_ENDED) !== 0) {
         this.#terminate(undefined)
         return
       }
-      if (this.#sourceStopped && !this.#eofReceived) {
-        this.#sourceStopped = false
+      if ((this.#flags & F_SOURCE_STOPPED) !== 0 && (this.#flags & F_EOF_RECEIVED) === 0) {
+        this.#flags &= ~F_SOURCE_STOPPED
         this._readMore()
       }
     }
   }
 
   #terminate(err: Error | undefined): void {
-    if (this.#closed) return
-    this.#closed = true
+    if ((this.#flags & F_CLOSED) !== 0) return
+    this.#flags |= F_CLOSED
     this.#error = err
-    this.#queue = []
+    this.#queue = NO_CHUNKS
     this.#head = 0
     this.#queuedBytes = 0
-    this.#drainCallbacks = []
+    this.#drainCallbacks = NO_CALLBACKS
     this._destroy(err)
     const callbacks = this.#closeCallbacks
-    this.#closeCallbacks = []
-    for (const cb of callbacks) cb(err)
+    this.#closeCallbacks = undefined
+    if (typeof callbacks === 'function') callbacks(err)
+    else if (callbacks !== undefined) for (const cb of callbacks) cb(err)
   }
 }
 
 const EMPTY = new Uint8Array(0)
+type CloseCallback = (err?: Error) => void
+/** The shared empty lists (frozen: replaced, never written). */
+const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[]
+const NO_CALLBACKS: Array<() => void> = Object.freeze([]) as unknown as Array<() => void>
+// The boolean states, bits of `#flags`.
+const F_SOURCE_STOPPED = 1
+const F_EOF_RECEIVED = 2
+const F_READABLE_ENDED = 4
+const F_WRITABLE_ENDED = 8
+const F_PAUSED = 16
+const F_NEED_DRAIN = 32
+const F_CLOSED = 64
+const F_CLOSING = 128
+const F_FLUSH_SCHEDULED = 256
 const noop = () => {}
 
 function removeItem<T>(list: T[], item: T): void {

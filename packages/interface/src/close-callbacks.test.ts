@@ -29,4 +29,27 @@ describe('CloseCallbacks', () => {
     expect(late).toHaveBeenCalledWith(undefined)
     expect(cancelled).not.toHaveBeenCalled()
   })
+
+  it('a single callback runs (even if it throws), and once unregistered does not', () => {
+    const one = new CloseCallbacks()
+    const seen: Array<Error | undefined> = []
+    one.add((e) => {
+      seen.push(e)
+      throw new Error('thrown')
+    })
+    const err = new Error('x')
+    expect(() => one.fire(err)).not.toThrow()
+    expect(seen).toEqual([err])
+
+    const none = new CloseCallbacks()
+    const cb = vi.fn()
+    const off = none.add(cb)
+    off()
+    off()
+    const after = vi.fn()
+    none.add(after)
+    none.fire()
+    expect(cb).not.toHaveBeenCalled()
+    expect(after).toHaveBeenCalledOnce()
+  })
 })

@@ -5,9 +5,9 @@
  * `fire(err)` from the single place where it reaches its closed state.
  */
 export class CloseCallbacks {
-  // `undefined` until the first registration: most owners close with one or none,
-  // and an empty array reserves room for 17 (memory per idle connection).
-  #callbacks: Array<(err?: Error) => void> | undefined
+  // `undefined` until the first registration, then the callback itself, and an array
+  // only from the second: most owners close with one or none (memory per idle connection).
+  #callbacks: ((err?: Error) => void) | Array<(err?: Error) => void> | undefined
   #fired = false
   #error: Error | undefined
 
@@ -22,12 +22,19 @@ export class CloseCallbacks {
         cancelled = true
       }
     }
-    if (this.#callbacks === undefined) this.#callbacks = [callback]
-    else this.#callbacks.push(callback)
+    const held = this.#callbacks
+    if (held === undefined) this.#callbacks = callback
+    else if (typeof held === 'function') this.#callbacks = [held, callback]
+    else held.push(callback)
     return () => {
       const list = this.#callbacks
-      const i = list === undefined ? -1 : list.indexOf(callback)
-      if (i !== -1) list!.splice(i, 1)
+      if (list === callback) {
+        this.#callbacks = undefined
+        return
+      }
+      if (!Array.isArray(list)) return
+      const i = list.indexOf(callback)
+      if (i !== -1) list.splice(i, 1)
     }
   }
 
@@ -42,6 +49,14 @@ export class CloseCallbacks {
     const callbacks = this.#callbacks
     this.#callbacks = undefined
     if (callbacks === undefined) return
+    if (typeof callbacks === 'function') {
+      try {
+        callbacks(err)
+      } catch {
+        // A callback that throws does not stop the closer (see below).
+      }
+      return
+    }
     for (const cb of callbacks) {
       try {
         cb(err)

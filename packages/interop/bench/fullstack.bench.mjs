@@ -36,6 +36,7 @@ const sizes = {
   perfStreams: 8,
   perfStreamBytes: Math.round(128 * MiB * SCALE),
   idle: 1000,
+  idleWarmup: 100,
   idle10k: 10_000,
 }
 // The dialers of the idle tests use Switchyard's transport + upgrader directly: the
@@ -311,10 +312,18 @@ async function holdConnections(addr, count, procs) {
   }
 }
 
-/** Listener memory per idle connection: `sizes.idle` connections from a dialer process, listener after GC. */
+/**
+ * Listener memory per idle connection: `sizes.idle` connections from a dialer process,
+ * listener after GC. Both sides first serve `sizes.idleWarmup` connections that are then
+ * closed, so that code compiled and caches filled on the first connections are in the
+ * 0-connection sample rather than counted per connection (~1 KiB of "heap per
+ * connection" was compiled code on our side).
+ */
 async function idleMemory(kind) {
   const listener = await spawnListener(kind)
   try {
+    const warm = await holdConnections(listener.addr, sizes.idleWarmup, 1)
+    await warm.close()
     await new Promise((r) => setTimeout(r, 500))
     const before = await listener.stats()
     const held = await holdConnections(listener.addr, sizes.idle, 1)

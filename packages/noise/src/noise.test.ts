@@ -140,6 +140,31 @@ describe('secure channel', () => {
     expect(writes).toEqual([250_010 + frames * 18])
   })
 
+  it('channels written in the same tick each flush once, in one shared microtask, and flush again later', async () => {
+    const pairs = await Promise.all([0, 1, 2].map(() => securePair(makePeer(), makePeer())))
+    const writes = pairs.map(() => [] as number[])
+    const sinks = pairs.map(({ server, rawClient }, i) => {
+      const original = rawClient.write.bind(rawClient)
+      rawClient.write = (chunk: Uint8Array) => {
+        writes[i]!.push(chunk.byteLength)
+        return original(chunk)
+      }
+      const sink = new RecordingSink()
+      server.stream.setSink(sink)
+      return sink
+    })
+    for (const { client } of pairs) {
+      client.stream.write(new Uint8Array(10))
+      client.stream.write(new Uint8Array(20))
+    }
+    expect(writes).toEqual([[], [], []])
+    await Promise.resolve()
+    expect(writes).toEqual([[2 + 30 + 16], [2 + 30 + 16], [2 + 30 + 16]])
+    pairs[1]!.client.stream.write(new Uint8Array(5))
+    await Promise.all(sinks.map((sink, i) => sink.untilBytes(i === 1 ? 35 : 30)))
+    expect(writes).toEqual([[48], [48, 2 + 5 + 16], [48]])
+  })
+
   it('closes gracefully when both sides end', async () => {
     const { client, server, rawClient, rawServer } = await securePair(makePeer(), makePeer())
     const p1 = readAll(server.stream)

@@ -57,8 +57,9 @@ export class SecureChannel extends ByteStreamBase {
   readonly #decoder: FrameDecoder
   readonly #writableHwm: number
   // Idle memory: what an idle channel does not need is made on first use (the
-  // plaintext queue, the flush task) or not kept at all (the handle to cancel our
-  // close callback on the underlying stream: it is a no-op once we are closed).
+  // plaintext queue) or not kept at all (a flush task: channels to flush wait in one
+  // module-wide list; the handle to cancel our close callback on the underlying
+  // stream: it is a no-op once we are closed).
   /** Plaintext waiting for the next flush: `#pending[#pendingHead..]`; `undefined` when empty. */
   #pending: Uint8Array[] | undefined
   #pendingHead = 0
@@ -69,7 +70,6 @@ export class SecureChannel extends ByteStreamBase {
   #endSent = false
   #innerClosed = false
   #offDrain: () => void = noop
-  #flushTask: (() => void) | undefined
 
   /** The underlying stream's sink: one object, its methods on the prototype (no closures per channel). */
   static readonly #Sink = class SecureChannelSink implements ByteSink {
@@ -161,11 +161,26 @@ export class SecureChannel extends ByteStreamBase {
 
   #scheduleFlush(): void {
     this.#flushScheduled = true
-    this.#flushTask ??= () => {
-      this.#flushScheduled = false
-      this.#flush()
+    toFlush.push(this)
+    if (toFlush.length === 1) queueMicrotask(SecureChannel.#flushAll)
+  }
+
+  /** The microtask of `#scheduleFlush`: flushes every channel scheduled since the last one, in order. */
+  static #flushAll(this: void): void {
+    const list = toFlush
+    toFlush = []
+    for (const channel of list) {
+      channel.#flushScheduled = false
+      try {
+        channel.#flush()
+      } catch (err) {
+        // What a drain callback threw stays an uncaught error, as from a microtask of
+        // its own, and does not keep the other channels from flushing.
+        queueMicrotask(() => {
+          throw err
+        })
+      }
     }
-    queueMicrotask(this.#flushTask)
   }
 
   #flush(): void {
@@ -279,6 +294,8 @@ export class SecureChannel extends ByteStreamBase {
 }
 
 const noop = () => {}
+/** Channels with a flush scheduled, flushed together in one microtask (`#flushAll`). */
+let toFlush: SecureChannel[] = []
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(n: number): Uint8Array } }).Buffer
 
 /** An uninitialised buffer on Node (every byte is written before use), else zeroed. */

@@ -134,6 +134,12 @@ describe.each(BACKENDS)('Ed25519 on %s', (backend) => {
     expect(id.toString()).toBe(peerIdFromPublicKey(key.publicKey).toString())
     expect(remote.raw.buffer).toBe(id.bytes.buffer)
     expect(remote.toProtobuf().buffer).toBe(id.bytes.buffer)
+    // Nothing but the multihash is kept per remote key: no raw view, no type field.
+    expect(Object.keys(remote)).not.toContain('raw')
+    expect(Object.keys(remote)).not.toContain('type')
+    expect(remote.type).toBe('Ed25519')
+    expect(remote.equals(key.publicKey)).toBe(true)
+    expect(key.publicKey.equals(remote)).toBe(true)
     const data = new Uint8Array([1, 2, 3])
     const sig = key.sign(data)
     for (let i = 0; i < 3; i++) expect(remote.verify(data, sig)).toBe(true)

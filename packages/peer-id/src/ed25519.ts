@@ -94,9 +94,9 @@ const RAW_OFFSET = 2 + 4
 
 /** An Ed25519 public key. Construct with {@link ed25519PublicKeyFromRaw}. */
 export class Ed25519PublicKey implements PublicKey {
-  readonly type = 'Ed25519' as const
-  readonly raw: Uint8Array
   readonly backend: CryptoBackend
+  /** The raw key when it has no identity multihash; else `raw` is a view made on access. */
+  readonly #raw: Uint8Array | undefined
   /**
    * A remote key's identity multihash (peer-ids.md §Peer Ids), which holds its
    * protobuf and its raw bytes: `raw`, `toProtobuf()` and the peer id's `bytes` are
@@ -112,9 +112,21 @@ export class Ed25519PublicKey implements PublicKey {
    * `mh.subarray(6)` and `mh` the key's identity multihash.
    */
   constructor(raw: Uint8Array, backend: CryptoBackend, mh?: Uint8Array) {
-    this.raw = raw
+    // Idle memory: a remote key keeps only its multihash; a view of the raw key in it
+    // (~100 bytes) is made when asked for, which after the handshake is rare.
+    this.#raw = mh === undefined ? raw : undefined
     this.backend = backend
     this.#mh = mh
+  }
+
+  /** The key type (on the prototype: no field per key). */
+  get type(): 'Ed25519' {
+    return 'Ed25519'
+  }
+
+  /** The 32-byte key (do not modify): for a key inside an identity multihash, a view of it. */
+  get raw(): Uint8Array {
+    return this.#raw ?? this.#mh!.subarray(RAW_OFFSET)
   }
 
   toProtobuf(): Uint8Array {
@@ -135,13 +147,14 @@ export class Ed25519PublicKey implements PublicKey {
       if (this.backend === 'noble') return ed25519.verify(sig, data, this.raw, { zip215: false })
       // OpenSSL accepts small-order and non-canonical public keys (a small-order key
       // "verifies" forged signatures); strict RFC 8032 and noble reject them. Check once.
-      this.#strict ??= isStrictPublicKey(this.raw)
+      const raw = this.raw
+      this.#strict ??= isStrictPublicKey(raw)
       if (!this.#strict) return false
       // The KeyObject is made per call, not cached on the key: a remote key is
       // verified about once (the handshake) but lives as long as its connection,
       // and a cached KeyObject holds ~0.8 KB of native memory; the JWK import costs
       // ~7 µs next to the verification itself (~250 µs).
-      return requireNode().verify(null, data, nodeKeyObject(undefined, this.raw), sig)
+      return requireNode().verify(null, data, nodeKeyObject(undefined, raw), sig)
     } catch {
       // A key that is not a curve point, or any other rejection, verifies nothing.
       return false

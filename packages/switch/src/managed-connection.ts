@@ -39,13 +39,12 @@ export class ManagedConnection {
   /** Byte counters (read + written) and time at the last bandwidth sample. */
   #sampledBytes: number | undefined
   #sampledAt = 0
-  /** Inbound / outbound streams open, by registered protocol. */
-  readonly inbound = new Map<string, number>()
-  readonly outbound = new Map<string, number>()
-  /** Protocols of this connection's outbound streams already recorded in the peerstore. */
-  readonly learntProtocols = new Set<string>()
-  /** Streams announced with `stream:opened` and not yet closed. */
-  readonly streams = new Map<string, StreamInfo>()
+  // Idle memory: the per-stream tables below are made on first access (an empty Map
+  // or Set costs ~150 B, and most connections of a busy listener are idle).
+  #inbound: Map<string, number> | undefined
+  #outbound: Map<string, number> | undefined
+  #learntProtocols: Set<string> | undefined
+  #streams: Map<string, StreamInfo> | undefined
   /** Inbound streams negotiated before the connection was announced, dispatched right after. */
   pending: Array<() => void> = []
 
@@ -61,6 +60,31 @@ export class ManagedConnection {
 
   get info(): ConnInfo | undefined {
     return this.#info
+  }
+
+  /** Inbound streams open, by registered protocol (made on first access). */
+  get inbound(): Map<string, number> {
+    return (this.#inbound ??= new Map())
+  }
+
+  /** Outbound streams open, by registered protocol (made on first access). */
+  get outbound(): Map<string, number> {
+    return (this.#outbound ??= new Map())
+  }
+
+  /** Protocols of this connection's outbound streams already recorded in the peerstore (made on first access). */
+  get learntProtocols(): Set<string> {
+    return (this.#learntProtocols ??= new Set())
+  }
+
+  /** Streams announced with `stream:opened` and not yet closed (made on first access). */
+  get streams(): Map<string, StreamInfo> {
+    return (this.#streams ??= new Map())
+  }
+
+  /** How many streams are announced and not yet closed, without making the table. */
+  get streamCount(): number {
+    return this.#streams?.size ?? 0
   }
 
   get direction(): Direction {

@@ -15,7 +15,8 @@
  * - `bytesRead` / `bytesWritten` are the socket's own counters (no per-chunk work of ours).
  */
 import type { Socket } from 'node:net'
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { isIPv4 } from 'node:net'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { ByteStreamBase, type RawConnection, TransportError } from '@switchyard/interface'
 import { toMultiaddr } from './addr.js'
 
@@ -69,8 +70,7 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
     // At or above the socket's own mark, so that our `false` always comes with the socket's
     // needDrain set: its 'drain' (buffer empty) then follows.
     this.#writableHwm = Math.max(hwm, socket.writableHighWaterMark)
-    this.remoteAddr =
-      init.remoteAddr ?? toMultiaddr(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
+    this.remoteAddr = init.remoteAddr ?? remoteMultiaddr(socket)
     this.localAddr = init.localAddr ?? toMultiaddr(socket.localAddress, socket.localPort, socket.remoteFamily)
 
     // The listeners are shared by every connection (no closures per connection: they
@@ -166,3 +166,24 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
     this.#socket.resume()
   }
 }
+
+/**
+ * The remote address of an accepted socket. For the common IPv4 case the multiaddr is
+ * built from two component literals rather than parsed from a string: parsing grows
+ * its component list to 17 slots and adds each value as an out-of-object property,
+ * ~300 bytes more per connection (the remote address lives as long as it does).
+ */
+function remoteMultiaddr(socket: Socket): Multiaddr {
+  const address = socket.remoteAddress
+  const port = socket.remotePort
+  if (address === undefined || port === undefined || !isIPv4(address)) {
+    return toMultiaddr(address, port, socket.remoteFamily)
+  }
+  return multiaddr([
+    { code: CODE_IP4, name: 'ip4', value: address },
+    { code: CODE_TCP, name: 'tcp', value: `${port}` },
+  ])
+}
+
+const CODE_IP4 = 4
+const CODE_TCP = 6
