@@ -133,6 +133,26 @@ export abstract class ByteStreamBase implements ByteStream {
     return false
   }
 
+  /**
+   * For subclasses that offer `writev` (`ByteStream.writev`): `write()`'s checks
+   * once, then `_write` for each chunk in order; the result is `write()`'s for the
+   * whole list. The subclass makes the chunks leave together (a corked socket).
+   */
+  protected writeChunks(chunks: readonly Uint8Array[]): boolean {
+    for (const chunk of chunks) {
+      if (!(chunk instanceof Uint8Array)) throw new TypeError('writev() takes Uint8Arrays')
+    }
+    if ((this.#flags & F_WRITABLE_ENDED) !== 0 && (this.#flags & F_CLOSED) === 0) {
+      throw new StreamError('STREAM_WRITE_AFTER_END', 'writev() after end()')
+    }
+    if ((this.#flags & F_CLOSED) !== 0) return false
+    let ok = true
+    for (const chunk of chunks) ok = this._write(chunk)
+    if (ok) return (this.#flags & F_NEED_DRAIN) === 0
+    this.#flags |= F_NEED_DRAIN
+    return false
+  }
+
   end(): void {
     if ((this.#flags & F_WRITABLE_ENDED) !== 0 || (this.#flags & F_CLOSED) !== 0) return
     this.#flags |= F_WRITABLE_ENDED

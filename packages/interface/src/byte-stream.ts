@@ -53,6 +53,13 @@
 export interface ByteStream extends AsyncIterable<Uint8Array> {
   /** Queue `chunk` (taken over) for sending; `false` means "wait for drain". */
   write(chunk: Uint8Array): boolean
+  /**
+   * Optional, on streams that can gather (a socket: one `writev`): queues `chunks`
+   * (taken over, in order) as one write, with `write()`'s rules and result for the
+   * whole list. A writer that would otherwise join pieces into one buffer passes
+   * them here instead and copies nothing.
+   */
+  writev?(chunks: readonly Uint8Array[]): boolean
   /** Half-close: send EOF after queued data. Idempotent. */
   end(): void
   /** Abort both directions now. Idempotent. `err` reaches close callbacks. */

@@ -73,6 +73,16 @@ export class CipherState {
     this.#increment()
   }
 
+  /**
+   * `EncryptWithAd(ad, concatenation of pieces)`, appending the ciphertext pieces
+   * and the tag to `out` (see `Aead.sealPieces`). Requires a key.
+   */
+  sealPieces(ad: Uint8Array, pieces: readonly Uint8Array[], out: Uint8Array[]): void {
+    this.#checkNonce()
+    this.#aead!.sealPieces(nonceOf(this.#lo, this.#hi), ad, pieces, out)
+    this.#increment()
+  }
+
   /** `EncryptWithAd(ad, plaintext)`: a fresh buffer, or `plaintext` itself without a key. */
   encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     if (this.#aead === undefined) return plaintext

@@ -28,6 +28,13 @@ class NobleAead implements Aead {
     const aead = chacha20poly1305(this.#key, nonce, ad.byteLength > 0 ? ad : undefined)
     aead.encrypt(plaintext, out.subarray(offset, offset + plaintext.byteLength + TAG))
   }
+  sealPieces(nonce: Uint8Array, ad: Uint8Array, pieces: readonly Uint8Array[], out: Uint8Array[]): void {
+    // noble encrypts a contiguous plaintext: join, then one piece (ciphertext ‖ tag).
+    const pt = pieces.length === 1 ? pieces[0]! : join(pieces)
+    const sealed = new Uint8Array(pt.byteLength + TAG)
+    this.seal(nonce, ad, pt, sealed, 0)
+    out.push(sealed)
+  }
   open(nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
     if (ciphertext.byteLength < TAG) return undefined
     try {
@@ -43,18 +50,21 @@ class NobleAead implements Aead {
     tag: Uint8Array,
   ): Uint8Array[] | undefined {
     // noble needs the ciphertext contiguous: join it with the tag.
-    let n = TAG
-    for (const p of pieces) n += p.byteLength
-    const joined = new Uint8Array(n)
-    let o = 0
-    for (const p of pieces) {
-      joined.set(p, o)
-      o += p.byteLength
-    }
-    joined.set(tag, o)
-    const pt = this.open(nonce, ad, joined)
+    const pt = this.open(nonce, ad, join([...pieces, tag]))
     return pt === undefined ? undefined : [pt]
   }
+}
+
+function join(pieces: readonly Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of pieces) n += p.byteLength
+  const joined = new Uint8Array(n)
+  let o = 0
+  for (const p of pieces) {
+    joined.set(p, o)
+    o += p.byteLength
+  }
+  return joined
 }
 
 /** The `@noble/*` backend. */

@@ -111,6 +111,19 @@ class NodeAead implements Aead {
     out.set(cipher.getAuthTag(), offset + ct.byteLength)
   }
 
+  sealPieces(nonce: Uint8Array, ad: Uint8Array, pieces: readonly Uint8Array[], out: Uint8Array[]): void {
+    const cipher = nc!.createCipheriv(CHACHA, this.#key, nonce, { authTagLength: TAG })
+    if (ad.byteLength > 0) {
+      let n = 0
+      for (const p of pieces) n += p.byteLength
+      cipher.setAAD(ad, { plaintextLength: n })
+    }
+    // A stream cipher: each update() returns exactly its piece's ciphertext.
+    for (const p of pieces) out.push(cipher.update(p))
+    cipher.final()
+    out.push(cipher.getAuthTag())
+  }
+
   open(nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined {
     const n = ciphertext.byteLength - TAG
     if (n < 0) return undefined

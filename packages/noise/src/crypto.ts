@@ -28,6 +28,12 @@ export interface Aead {
    */
   seal(nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void
   /**
+   * Encrypts the concatenation of `pieces` (borrowed) and appends to `out` the
+   * ciphertext, in one or more fresh pieces, then the 16-byte tag: no piece is
+   * joined or copied where the backend can encrypt piece by piece.
+   */
+  sealPieces(nonce: Uint8Array, ad: Uint8Array, pieces: readonly Uint8Array[], out: Uint8Array[]): void
+  /**
    * Decrypts `ciphertext` (with its trailing tag; borrowed). Returns a freshly
    * allocated plaintext, or `undefined` when the tag does not verify.
    */

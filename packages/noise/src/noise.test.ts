@@ -122,6 +122,50 @@ describe('secure channel', () => {
     expect(wire.violations).toEqual([])
   })
 
+  describe.each(['node', 'noble'] as const)('to a stream that gathers (writev), %s crypto', (crypto) => {
+    it('large batches leave as one writev of uncopied pieces; small ones as one joined write', async () => {
+      const { client, server, rawClient } = await securePair(makePeer({ crypto }), makePeer({ crypto }))
+      const writes: number[] = []
+      const writevs: number[][] = []
+      const original = rawClient.write.bind(rawClient)
+      rawClient.write = (chunk: Uint8Array) => {
+        writes.push(chunk.byteLength)
+        return original(chunk)
+      }
+      rawClient.writev = (chunks: readonly Uint8Array[]) => {
+        writevs.push(chunks.map((c) => c.byteLength))
+        let ok = true
+        for (const c of chunks) ok = original(c)
+        return ok
+      }
+      const sink = new RecordingSink()
+      server.stream.setSink(sink)
+      // One tick: a big chunk, many tiny ones (a frame of more than 8 pieces is
+      // joined), another big one; then, alone, a small write.
+      const sent: Uint8Array[] = [garbage(150_000, 1)]
+      for (let i = 0; i < 20; i++) sent.push(new Uint8Array([i]))
+      sent.push(garbage(100_000, 2))
+      for (const c of sent) client.stream.write(c)
+      const total = 250_020
+      await sink.untilBytes(total)
+      const frames = Math.ceil(total / 65519)
+      expect(writevs.length).toBe(1)
+      expect(writevs[0]!.reduce((a, b) => a + b, 0)).toBe(total + frames * 18)
+      expect(writes).toEqual([])
+      expect(Buffer.concat(sink.chunks).equals(Buffer.concat(sent))).toBe(true)
+      if (crypto === 'node') {
+        // Per frame: its 2-byte length, ciphertext pieces (no joined copy), its 16-byte tag.
+        expect(writevs[0]![0]).toBe(2)
+        expect(writevs[0]!.filter((n) => n === 2).length).toBe(frames)
+        expect(writevs[0]!.filter((n) => n === 16).length).toBe(frames)
+      }
+      client.stream.write(new Uint8Array(100))
+      await sink.untilBytes(total + 100)
+      expect(writes).toEqual([2 + 100 + 16])
+      expect(writevs.length).toBe(1)
+    })
+  })
+
   it('frames queued in the same tick go out in one write of the stream below', async () => {
     const { client, server, rawClient } = await securePair(makePeer(), makePeer())
     const writes: number[] = []

@@ -31,6 +31,15 @@ export const MAX_PLAINTEXT_BYTES = MAX_FRAME_BYTES - TAG_LENGTH
 /** Plaintext encrypted per underlying `write()` at most (16 full frames). */
 const MAX_BATCH_PLAINTEXT = 16 * MAX_PLAINTEXT_BYTES
 const EMPTY = new Uint8Array(0)
+/**
+ * From this much plaintext per flush, and when the stream below can gather
+ * (`writev`), frames leave as pieces (length, ciphertext pieces, tag) instead of
+ * being sealed into one joined buffer: nothing is copied, and the socket writes
+ * them in one `writev`. Below it, one copy is cheaper than many small pieces.
+ */
+const GATHER_MIN_BYTES = 16 * 1024
+/** A frame made of more queued chunks than this is joined first (few large pieces, not many tiny ones). */
+const MAX_PIECES_PER_FRAME = 8
 
 /** Options of a secure channel. */
 export interface SecureChannelInit extends ByteStreamBaseInit {
@@ -187,24 +196,17 @@ export class SecureChannel extends ByteStreamBase {
     const inner = this.#inner
     while (this.#pendingBytes > 0 && !this.#innerNeedsDrain && !this.closed) {
       const batch = Math.min(this.#pendingBytes, MAX_BATCH_PLAINTEXT)
-      const frames = Math.ceil(batch / MAX_PLAINTEXT_BYTES)
-      const out = allocUnsafe(batch + frames * (2 + TAG_LENGTH))
-      let o = 0
-      let left = batch
+      let ok: boolean
       try {
-        while (left > 0) {
-          const n = Math.min(left, MAX_PLAINTEXT_BYTES)
-          out[o] = (n + TAG_LENGTH) >> 8
-          out[o + 1] = (n + TAG_LENGTH) & 0xff
-          this.#send.sealInto(EMPTY, this.#takePlaintext(n), out, o + 2)
-          o += 2 + n + TAG_LENGTH
-          left -= n
-        }
+        ok =
+          batch >= GATHER_MIN_BYTES && inner.writev !== undefined
+            ? inner.writev(this.#sealGathered(batch))
+            : inner.write(this.#sealJoined(batch))
       } catch (err) {
         this.#fail(err as Error)
         return
       }
-      if (!inner.write(out)) {
+      if (!ok) {
         if (inner.closed) return
         this.#innerNeedsDrain = true
         this.#offDrain = inner.onceDrain(() => {
@@ -219,6 +221,66 @@ export class SecureChannel extends ByteStreamBase {
       inner.end()
     }
     if (!this.#innerNeedsDrain && this.#pendingBytes < this.#writableHwm) this.emitDrain()
+  }
+
+  /** Seals the next `batch` plaintext bytes into one buffer of frames. */
+  #sealJoined(batch: number): Uint8Array {
+    const frames = Math.ceil(batch / MAX_PLAINTEXT_BYTES)
+    const out = allocUnsafe(batch + frames * (2 + TAG_LENGTH))
+    let o = 0
+    for (let left = batch; left > 0; ) {
+      const n = Math.min(left, MAX_PLAINTEXT_BYTES)
+      out[o] = (n + TAG_LENGTH) >> 8
+      out[o + 1] = (n + TAG_LENGTH) & 0xff
+      this.#send.sealInto(EMPTY, this.#takePlaintext(n), out, o + 2)
+      o += 2 + n + TAG_LENGTH
+      left -= n
+    }
+    return out
+  }
+
+  /** Seals the next `batch` plaintext bytes as pieces for `writev`: per frame its length, its ciphertext pieces, its tag. */
+  #sealGathered(batch: number): Uint8Array[] {
+    const frames = Math.ceil(batch / MAX_PLAINTEXT_BYTES)
+    const lengths = new Uint8Array(2 * frames)
+    const out: Uint8Array[] = []
+    const pieces: Uint8Array[] = []
+    let f = 0
+    for (let left = batch; left > 0; f++) {
+      const n = Math.min(left, MAX_PLAINTEXT_BYTES)
+      lengths[2 * f] = (n + TAG_LENGTH) >> 8
+      lengths[2 * f + 1] = (n + TAG_LENGTH) & 0xff
+      out.push(lengths.subarray(2 * f, 2 * f + 2))
+      this.#takePieces(n, pieces)
+      this.#send.sealPieces(EMPTY, pieces, out)
+      pieces.length = 0
+      left -= n
+    }
+    return out
+  }
+
+  /** Appends the next `n` plaintext bytes to `into` as views of the queued chunks (joined past MAX_PIECES_PER_FRAME). */
+  #takePieces(n: number, into: Uint8Array[]): void {
+    const pending = this.#pending!
+    let count = 0
+    for (let i = this.#pendingHead, have = 0; have < n; i++, count++) have += pending[i]!.byteLength
+    if (count > MAX_PIECES_PER_FRAME) {
+      into.push(this.#takePlaintext(n))
+      return
+    }
+    this.#pendingBytes -= n
+    for (let left = n; left > 0; ) {
+      const c = pending[this.#pendingHead]!
+      if (c.byteLength <= left) {
+        into.push(c)
+        this.#dropPendingHead(pending)
+        left -= c.byteLength
+      } else {
+        into.push(c.subarray(0, left))
+        pending[this.#pendingHead] = c.subarray(left)
+        left = 0
+      }
+    }
   }
 
   /** The next `n` plaintext bytes: a view when they lie in one chunk, else joined. */

@@ -55,3 +55,32 @@ describe('socketToConnection', () => {
     conn.destroy()
   })
 })
+
+describe('SocketConnection.writev', () => {
+  it('sends the chunks in order in one writev of the socket, then follows write() rules', async () => {
+    const p = await socketPair('127.0.0.1')
+    closers.push(p.close)
+    const conn = socketToConnection(p.client)
+    expect(typeof conn.writev).toBe('function')
+    const writev = (chunks: Uint8Array[]) => conn.writev!(chunks)
+    const writevCalls: number[] = []
+    const socket = p.client as Socket & { _writev: (chunks: unknown[], cb: unknown) => void }
+    const original = socket._writev.bind(socket)
+    socket._writev = (chunks, cb) => {
+      writevCalls.push(chunks.length)
+      original(chunks, cb)
+    }
+    const got: Buffer[] = []
+    p.server.on('data', (d: Buffer) => got.push(d))
+    const ended = new Promise((r) => p.server.once('end', r))
+    expect(writev([Buffer.from('ab'), Buffer.from('cd'), Buffer.from('ef')])).toBe(true)
+    conn.end()
+    await ended
+    expect(Buffer.concat(got).toString()).toBe('abcdef')
+    expect(writevCalls).toEqual([3])
+    expect(() => writev([new Uint8Array(1)])).toThrow(/after end/)
+    expect(() => writev(['x' as unknown as Uint8Array])).toThrow(TypeError)
+    conn.destroy()
+    expect(writev([new Uint8Array(1)])).toBe(false)
+  })
+})

@@ -127,6 +127,11 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
     return this.#socket.bytesWritten
   }
 
+  /** Queues `chunks` (taken over) as one gathered write: they leave in the same `writev`. */
+  writev(chunks: readonly Uint8Array[]): boolean {
+    return this.writeChunks(chunks)
+  }
+
   protected _write(chunk: Uint8Array): boolean {
     const socket = this.#socket
     if (!this.#corked) {
