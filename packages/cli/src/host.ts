@@ -11,7 +11,11 @@ export interface HostConnection {
   /** The negotiated security and muxer protocol ids. */
   readonly security: string
   readonly muxer: string
-  newStream(protocol: string, options?: AbortOptions): Promise<ByteStream>
+  /**
+   * Opens a stream and negotiates `protocol`; with `lazy`, the proposal rides with the
+   * first write and the stream is returned before the remote confirmed it.
+   */
+  newStream(protocol: string, options?: AbortOptions & { lazy?: boolean }): Promise<ByteStream>
   close(options?: AbortOptions): Promise<void>
 }
 
