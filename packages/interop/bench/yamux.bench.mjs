@@ -184,7 +184,69 @@ async function jsLibp2p() {
   }
 }
 
-const impls = { switchyard, 'js-libp2p-yamux': jsLibp2p }
+// ---- raw TCP: the ceiling for the MB/s rows -------------------------------------------
+// The same 64 KiB writes on the bare socket, no multiplexer: a transfer is an 8-byte
+// big-endian length and that many bytes; the server answers one byte at the end.
+async function rawTcp() {
+  return {
+    serve(socket) {
+      const head = Buffer.alloc(8)
+      let headBytes = 0
+      let left = 0
+      socket.on('data', (chunk) => {
+        let o = 0
+        while (o < chunk.byteLength) {
+          if (left === 0) {
+            const n = Math.min(8 - headBytes, chunk.byteLength - o)
+            chunk.copy(head, headBytes, o, o + n)
+            headBytes += n
+            o += n
+            if (headBytes === 8) {
+              headBytes = 0
+              left = Number(head.readBigUInt64BE(0))
+            }
+            continue
+          }
+          const n = Math.min(left, chunk.byteLength - o)
+          left -= n
+          o += n
+          if (left === 0) socket.write(Buffer.from([1]))
+        }
+      })
+    },
+    client(socket) {
+      let acked
+      socket.on('data', () => acked?.())
+      // One transfer at a time on the one socket: concurrent sends (the 8-stream row)
+      // run back to back, the same bytes over the same connection.
+      let queue = Promise.resolve()
+      const sendOne = async (bytes) => {
+        const done = new Promise((r) => (acked = r))
+        const head = Buffer.alloc(8)
+        head.writeBigUInt64BE(BigInt(bytes))
+        socket.write(head)
+        const chunk = new Uint8Array(CHUNK)
+        for (let sent = 0; sent < bytes; sent += CHUNK) {
+          if (!socket.write(chunk.slice())) await once(socket, 'drain')
+        }
+        await done
+      }
+      return {
+        send(bytes) {
+          const p = queue.then(() => sendOne(bytes))
+          queue = p.catch(() => {})
+          return p
+        },
+        async echo1() {
+          throw new Error('raw TCP has no streams')
+        },
+        close() {},
+      }
+    },
+  }
+}
+
+const impls = { switchyard, 'js-libp2p-yamux': jsLibp2p, 'raw TCP': rawTcp }
 
 async function run(name, scenario) {
   const child = fork(fileURLToPath(import.meta.url), ['server', name], { stdio: 'inherit' })
@@ -269,11 +331,17 @@ async function main() {
         : Number.NaN
     const ours =
       onlyImpl === undefined || onlyImpl === 'switchyard' ? await run('switchyard', s.run) : Number.NaN
+    // The MB/s rows also move the same bytes over a bare socket (no multiplexer): the
+    // most any multiplexer can reach here, so raw / js is the highest ratio possible.
+    const raw = onlyImpl === undefined && s.name.includes('MB/s') ? await run('raw TCP', s.run) : Number.NaN
     rows.push({
       scenario: s.name,
       'js-libp2p-yamux': js.toFixed(1),
       switchyard: ours.toFixed(1),
       ratio: `${(ours / js).toFixed(2)}×`,
+      'raw TCP': Number.isNaN(raw) ? '' : raw.toFixed(1),
+      'ceiling (raw / js)': Number.isNaN(raw) ? '' : `${(raw / js).toFixed(2)}×`,
+      'ours / raw': Number.isNaN(raw) ? '' : `${((100 * ours) / raw).toFixed(0)} %`,
     })
   }
   console.log(`node ${process.version}, TCP loopback, no security, two processes`)
