@@ -6,6 +6,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { concat } from '@switchyard/interface'
 import type { Aead, DhKeyPair, DhPublicKey, NoiseCrypto } from './crypto.js'
 import { NoiseError } from './errors.js'
 
@@ -30,7 +31,7 @@ class NobleAead implements Aead {
   }
   sealPieces(nonce: Uint8Array, ad: Uint8Array, pieces: readonly Uint8Array[], out: Uint8Array[]): void {
     // noble encrypts a contiguous plaintext: join, then one piece (ciphertext ‖ tag).
-    const pt = pieces.length === 1 ? pieces[0]! : join(pieces)
+    const pt = concat(pieces)
     const sealed = new Uint8Array(pt.byteLength + TAG)
     this.seal(nonce, ad, pt, sealed, 0)
     out.push(sealed)
@@ -50,21 +51,9 @@ class NobleAead implements Aead {
     tag: Uint8Array,
   ): Uint8Array[] | undefined {
     // noble needs the ciphertext contiguous: join it with the tag.
-    const pt = this.open(nonce, ad, join([...pieces, tag]))
+    const pt = this.open(nonce, ad, concat([...pieces, tag]))
     return pt === undefined ? undefined : [pt]
   }
-}
-
-function join(pieces: readonly Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of pieces) n += p.byteLength
-  const joined = new Uint8Array(n)
-  let o = 0
-  for (const p of pieces) {
-    joined.set(p, o)
-    o += p.byteLength
-  }
-  return joined
 }
 
 /** The `@noble/*` backend. */

@@ -12,6 +12,7 @@
  * keys per handshake) buys nothing. Figures: packages/interop/bench/RESULTS-noise.md.
  */
 import type * as NodeCryptoModule from 'node:crypto'
+import { concat } from '@switchyard/interface'
 import type { Aead, DhKeyPair, DhPublicKey, NoiseCrypto } from './crypto.js'
 import { NoiseError } from './errors.js'
 
@@ -212,8 +213,7 @@ export const nodeNoiseCrypto: NoiseCrypto | undefined =
         sha256(...parts: Uint8Array[]): Uint8Array {
           // One-shot crypto.hash (Node ≥ 20.12) measured ~2× faster than a Hash
           // object for the handshake's small inputs; joining them costs less.
-          if (oneShotHash !== undefined)
-            return oneShotHash('sha256', parts.length === 1 ? parts[0]! : join(parts), 'buffer')
+          if (oneShotHash !== undefined) return oneShotHash('sha256', concat(parts), 'buffer')
           const h = nc.createHash('sha256')
           for (const p of parts) h.update(p)
           return h.digest()
@@ -247,18 +247,6 @@ function randomSecret(): Buffer {
     poolNext = 0
   }
   return pool!.subarray(32 * poolNext, 32 * ++poolNext)
-}
-
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.byteLength
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.byteLength
-  }
-  return out
 }
 
 // X25519 output is 32 bytes; timingSafeEqual compares in constant time, natively.

@@ -9,6 +9,7 @@
  * Remote public keys are imported into the crypto backend once, when they are
  * read, and reused for every DH they take part in.
  */
+import { concat } from '@switchyard/interface'
 import type { CipherState } from './cipher-state.js'
 import { TAG_LENGTH } from './cipher-state.js'
 import type { DhKeyPair, DhPublicKey, NoiseCrypto } from './crypto.js'
@@ -230,18 +231,6 @@ export class XXHandshakeState {
         return this.initiator ? crypto.dh(this.#s, this.#re!) : crypto.dh(this.#e!, this.#rs!)
     }
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.byteLength
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.byteLength
-  }
-  return out
 }
 
 /** A plain `Uint8Array` copy (`Buffer#slice` would return a view). */
