@@ -44,4 +44,10 @@ describe('classifyAddr', () => {
     ]
     for (const [ip, family, scope] of cases) expect([ip, ipScope(ip, family)]).toEqual([ip, scope])
   })
+
+  it('classifies each multiaddr object once (the same result object), equal addresses alike', () => {
+    const a = multiaddr('/ip4/10.0.0.1/tcp/4001')
+    expect(classifyAddr(a)).toBe(classifyAddr(a))
+    expect(classifyAddr(multiaddr('/ip4/10.0.0.1/tcp/4001'))).toEqual(classifyAddr(a))
+  })
 })

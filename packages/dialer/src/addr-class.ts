@@ -26,8 +26,21 @@ export interface AddrClass {
   readonly peerId: string | undefined
 }
 
-/** Classifies `addr` (pure). */
+// Multiaddrs are immutable: one dial classifies the same object several times (filter,
+// black-hole filter, outcome), so the result is kept beside the object while it lives.
+const classified = new WeakMap<Multiaddr, AddrClass>()
+
+/** Classifies `addr` (pure; the result is cached per multiaddr object). */
 export function classifyAddr(addr: Multiaddr): AddrClass {
+  let c = classified.get(addr)
+  if (c === undefined) {
+    c = classify(addr)
+    classified.set(addr, c)
+  }
+  return c
+}
+
+function classify(addr: Multiaddr): AddrClass {
   let transport: TransportKind = 'other'
   let family: 0 | 4 | 6 = 0
   let scope: AddrScope = 'none'

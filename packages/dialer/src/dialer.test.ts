@@ -77,6 +77,36 @@ describe('Dialer', () => {
     expect(fake.started).toEqual([])
   })
 
+  it('dials an explicit address with /p2p and the same stored address once, recording under the stored one', async () => {
+    const { clock, fake, dialer, peers, records } = setup({ [A]: { kind: 'ok', afterMs: 50 } })
+    peers.set(peer.toString(), ma(A))
+    const p = dialer.dial({ peer, addrs: ma(`${A}/p2p/${peer.toString()}`) })
+    await clock.advanceAsync(1000)
+    expect((await p).addr).toBe(A)
+    expect(fake.started.map((s) => s.addr)).toEqual([A])
+    expect(records).toEqual([[A, true, undefined]])
+  })
+
+  it('newConnection dials despite an existing connection and joins no dial in progress', async () => {
+    const existing = { addr: 'x', id: 0, closed: false } as FakeConn
+    const { clock, fake, dialer } = setup(
+      { [A]: { kind: 'ok', afterMs: 50 } },
+      { existingConnection: (p) => (p.equals(peer) ? existing : undefined) },
+    )
+    const callers = [
+      dialer.dial({ peer, addrs: ma(A) }, { newConnection: true }),
+      dialer.dial({ peer, addrs: ma(A) }, { newConnection: true }),
+    ]
+    expect(dialer.activeDials).toBe(2)
+    await clock.advanceAsync(100)
+    const conns = await Promise.all(callers)
+    expect(conns).not.toContain(existing)
+    expect(new Set(conns).size).toBe(2)
+    expect(fake.started).toHaveLength(2)
+    // Without it, the existing connection is returned.
+    expect(await dialer.dial({ peer, addrs: ma(A) })).toBe(existing)
+  })
+
   it('backs off a failed peer (5 s, then 10 s), fails at once with `until`, resets on success and clears', async () => {
     const scripts: Record<string, Script> = { [A]: { kind: 'fail', afterMs: 0 } }
     const { clock, fake, dialer } = setup(scripts)

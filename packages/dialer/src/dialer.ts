@@ -35,6 +35,11 @@ export interface DialerDialOptions extends AbortOptions {
   priority?: number
   /** Ignore peer and address backoff and black-hole filtering (a user asked explicitly). Default false. */
   force?: boolean
+  /**
+   * Always dial a new connection: skip `existingConnection` and do not join (nor let others
+   * join) a dial of the same peer in progress. Default false.
+   */
+  newConnection?: boolean
 }
 
 /** The outcome of one address attempt, for the peerstore's dial stats. */
@@ -146,6 +151,8 @@ export class Dialer<C> {
   readonly #limiter: DialLimiter
   readonly #dedupe = new DialDedupe<C>()
   #closed = false
+  /** Counter of `newConnection` dials (their private dedupe keys). */
+  #freshDials = 0
 
   constructor(init: DialerInit<C>) {
     this.#config = validate(init)
@@ -176,10 +183,11 @@ export class Dialer<C> {
       throw new DialError('DIAL_NO_ADDRESSES', 'nothing to dial: no peer and no addresses')
     }
 
+    const fresh = options.newConnection === true
     let key: string
     if (peer !== undefined) {
       // Seed 002 "Dial Flow" 1: an existing connection is returned as is.
-      const existing = this.#init.existingConnection?.(peer)
+      const existing = fresh ? undefined : this.#init.existingConnection?.(peer)
       if (existing !== undefined) return existing
       if (this.#init.localPeer?.equals(peer) === true)
         throw new DialError('DIAL_SELF', 'cannot dial ourselves')
@@ -196,8 +204,11 @@ export class Dialer<C> {
         .sort()
         .join(' ')}`
     }
+    // A new connection is a dial of its own: under a key nobody else joins (the dedupe still
+    // tracks it, so `close()` cancels it), while backoff and outcomes stay keyed by the peer.
+    const dedupeKey = fresh ? `n:${++this.#freshDials}` : key
     return this.#dedupe.join(
-      key,
+      dedupeKey,
       () => this.#start(key, peer, addrs, priority, options.force === true),
       options.signal,
     )
@@ -300,22 +311,25 @@ export class Dialer<C> {
     force: boolean,
   ): RankCandidate[] {
     const init = this.#init
+    // Keyed by transport address (without a trailing `/p2p/<id>`): an explicit
+    // `…/tcp/1/p2p/Q` and the stored `…/tcp/1` are one address, dialled once.
     const byAddr = new Map<string, RankCandidate>()
-    for (const a of explicit) byAddr.set(a.toString(), { multiaddr: a })
+    for (const a of explicit) byAddr.set(transportKey(a), { multiaddr: a })
     if (peer !== undefined && init.addressesOf !== undefined) {
-      // Stored stats win over a bare explicit address: they feed "recently successful first".
-      for (const rec of init.addressesOf(peer)) byAddr.set(rec.multiaddr.toString(), rec)
+      // Stored stats win over a bare explicit address: they feed "recently successful first"
+      // (and the stored address is the one the peerstore records the outcome under).
+      for (const rec of init.addressesOf(peer)) byAddr.set(transportKey(rec.multiaddr), rec)
     }
     if (byAddr.size === 0) {
       throw new DialError('DIAL_NO_ADDRESSES', `no addresses known for peer ${String(peer)}`)
     }
 
-    const own = new Set((init.listenAddresses?.() ?? []).map((a) => a.decapsulateCode(P2P_CODE).toString()))
+    const own = new Set((init.listenAddresses?.() ?? []).map(transportKey))
     const dropped = new AddressErrors(this.#config.maxErrors)
     const kept: RankCandidate[] = []
     const peerString = peer?.toString()
-    for (const c of byAddr.values()) {
-      const reason = this.#filterReason(c.multiaddr, peer, peerString, own)
+    for (const [key, c] of byAddr) {
+      const reason = this.#filterReason(c.multiaddr, peer, peerString, own.has(key))
       if (reason === undefined) kept.push(c)
       else dropped.add(c.multiaddr, reason)
     }
@@ -355,14 +369,14 @@ export class Dialer<C> {
     addr: Multiaddr,
     peer: PeerId | undefined,
     peerString: string | undefined,
-    own: ReadonlySet<string>,
+    ownAddress: boolean,
   ): unknown {
     const cls = classifyAddr(addr)
     if (cls.unspecified) return dropReason('unspecified', addr)
     if (cls.peerId !== undefined && peerString !== undefined && cls.peerId !== peerString) {
       return dropReason('peer-mismatch', addr)
     }
-    if (own.has(addr.decapsulateCode(P2P_CODE).toString())) return dropReason('own-address', addr)
+    if (ownAddress) return dropReason('own-address', addr)
     if (this.#init.canDial !== undefined && !this.#init.canDial(addr)) return dropReason('no-transport', addr)
     const verdict = this.#init.gater?.interceptAddrDial?.(peer, addr)
     if (verdict !== undefined && !verdict.allow) {
@@ -396,6 +410,14 @@ export class Dialer<C> {
 
 /** The multicodec of `/p2p`. */
 const P2P_CODE = 421
+
+/** `addr` as a string without a trailing `/p2p/<id>` (a relay's `/p2p/…/p2p-circuit` stays). */
+function transportKey(addr: Multiaddr): string {
+  const components = addr.getComponents()
+  return components[components.length - 1]?.code === P2P_CODE
+    ? addr.decapsulateCode(P2P_CODE).toString()
+    : addr.toString()
+}
 
 function dropReason(reason: AddressFilterReason, addr: Multiaddr): DialError {
   return new DialError('DIAL_NO_ADDRESSES', `address dropped (${reason}): ${addr.toString()}`)

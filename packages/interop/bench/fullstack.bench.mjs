@@ -39,8 +39,9 @@ const sizes = {
   idleWarmup: 100,
   idle10k: 10_000,
 }
-// The dialers of the idle tests use Switchyard's transport + upgrader directly: the
-// switch reuses a connection to a peer even with `force: true` (a bug, reported).
+// The dialers of the idle tests use Switchyard's transport + upgrader directly. (The
+// switch's `dial(addr, { force: true })` opens a new connection each time, as js-libp2p's,
+// and both sides keep them all; `createTcpHost().dial` passes it.)
 const MB = (bytes, ms) => bytes / 1e6 / (ms / 1000)
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)

@@ -48,7 +48,7 @@ export interface HandshakeInit {
   prologue?: Uint8Array
   timeoutMs: number
   signal?: AbortSignal | undefined
-  /** A fixed ephemeral key (tests only). */
+  /** The ephemeral key pair to use (made ahead, or fixed by test vectors); default a fresh one. Used once. */
   ephemeralKeyPair?: DhKeyPair
   /** Verified remote identities (see `verifyIdentity`); default none. */
   identityCache?: LruCache<PeerId> | undefined

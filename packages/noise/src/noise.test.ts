@@ -1,7 +1,9 @@
 import { readAll, SwitchyardError, writeAll } from '@switchyard/interface'
-import { garbage, RecordingSink } from '@switchyard/testkit'
+import { duplexPair, garbage, RecordingSink } from '@switchyard/testkit'
 import { describe, expect, it } from 'vitest'
 import { caught, makePeer, securePair } from '../test/helpers.js'
+import type { NoiseCrypto } from './crypto.js'
+import { nodeNoiseCrypto } from './crypto-node.js'
 import { createNoise, defaults, NoiseError } from './index.js'
 
 const Y = '/yamux/1.0.0'
@@ -43,6 +45,45 @@ describe.each([
     ])
     expect(Buffer.from(fromClient).equals(Buffer.concat([Buffer.from('hello'), big]))).toBe(true)
     expect(Buffer.from(fromServer).equals(Buffer.from(big.subarray(7)))).toBe(true)
+  })
+})
+
+describe('ephemeral keys made ahead', () => {
+  it('from the second handshake on, a spare key is made after the handshake started; every handshake has its own', async () => {
+    const base = nodeNoiseCrypto!
+    const made: Uint8Array[] = []
+    const crypto = Object.assign(Object.create(base) as NoiseCrypto, {
+      generateKeyPair: () => {
+        const k = base.generateKeyPair()
+        made.push(k.publicKey)
+        return k
+      },
+    })
+    const alice = makePeer({ crypto })
+    const bob = makePeer()
+    const sentEphemerals: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const before = made.length
+      const [a, b] = duplexPair()
+      const first = new RecordingSink()
+      // The initiator's first message (the ephemeral key) is written synchronously.
+      const write = a.write.bind(a)
+      a.write = (chunk: Uint8Array) => {
+        if (first.chunks.length === 0) first.onData(chunk.slice())
+        return write(chunk)
+      }
+      const done = Promise.all([alice.noise.secureOutbound(a), bob.noise.secureInbound(b)])
+      // Handshakes 1 and 2 make their key on the spot; 3 and 4 take the spare made after the previous one started.
+      expect(made.length - before).toBe(i < 2 ? 1 : 0)
+      sentEphemerals.push(Buffer.from(first.chunks[0]!.subarray(2)).toString('hex'))
+      await done
+      await new Promise((r) => setImmediate(r))
+      // A spare is made once this instance has started its second handshake.
+      expect(made.length - before).toBe(i === 0 ? 1 : i === 1 ? 2 : 1)
+    }
+    expect(new Set(sentEphemerals).size).toBe(4)
+    // made[0] is the static key; then the keys of handshakes 1 and 2 and the spares, in the order used.
+    expect(made.slice(1, 5).map((k) => Buffer.from(k).toString('hex'))).toEqual(sentEphemerals)
   })
 })
 

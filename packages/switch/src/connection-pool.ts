@@ -34,6 +34,9 @@ export class ConnectionPool {
   readonly #byConn = new WeakMap<Connection, ManagedConnection>()
   /** Graceful closes in progress (each bounded by its goodbye timer). */
   readonly #goodbyes = new Set<Promise<void>>()
+  /** Announced connections not yet closed, by direction (kept as they change: O(1) `counts()`). */
+  #inbound = 0
+  #outbound = 0
 
   constructor(ctx: SwitchContext, hooks: PoolHooks) {
     this.#ctx = ctx
@@ -65,16 +68,9 @@ export class ConnectionPool {
 
   /** Announced connections not yet closed, by direction. */
   counts(): { inbound: number; outbound: number; total: number } {
-    let inbound = 0
-    let outbound = 0
-    for (const list of this.#byPeer.values()) {
-      for (const r of list) {
-        if (r.conn!.state === 'closed') continue
-        if (r.conn!.direction === 'inbound') inbound++
-        else outbound++
-      }
-    }
-    return { inbound, outbound, total: inbound + outbound }
+    // Every dial and every adoption asks: counted as connections are announced and close,
+    // not by walking the pool (a listener holding 10,000 connections would walk them all).
+    return { inbound: this.#inbound, outbound: this.#outbound, total: this.#inbound + this.#outbound }
   }
 
   /** The announced connection with `ConnInfo.id` `id`. */
@@ -113,6 +109,8 @@ export class ConnectionPool {
     if (!record.added) {
       if (conn.state !== 'open' || ctx.closed) return record
       record.added = true
+      if (conn.direction === 'inbound') this.#inbound++
+      else this.#outbound++
       record.openedAt = ctx.now()
       record.lastActivityAt = record.openedAt
       // The bandwidth baseline: handshake bytes are not throughput.
@@ -131,6 +129,7 @@ export class ConnectionPool {
       for (const other of list) {
         if (other === record || !other.usable || !record.usable) continue
         const keep = other.degraded ? record : preferredConnection(ctx.peerId, peer, other, record)
+        if (keep === undefined) continue
         void this.close(keep === other ? record : other, 'network-restructure')
       }
       this.#hooks.onAdopted()
@@ -191,6 +190,8 @@ export class ConnectionPool {
     for (const dispatch of pending) dispatch()
     if (!record.added) return
     const conn = record.conn!
+    if (conn.direction === 'inbound') this.#inbound--
+    else this.#outbound--
     const peer = conn.remotePeer
     const key = peer.toString()
     const list = this.#byPeer.get(key)

@@ -27,7 +27,13 @@ import { P2P_CODE, type SwitchContext, usesFd } from './switch-context.js'
 
 /** Options of `Switch.dial`. */
 export interface SwitchDialOptions extends AbortOptions {
-  /** Ignore dial backoff (a user asked explicitly). Default false. */
+  /**
+   * Open a new connection (as js-libp2p's `force`): no reuse of an open connection to the
+   * peer, no joining a dial of it in progress, and no dial backoff or black-hole filtering
+   * (a user asked explicitly). The new connection is added next to the peer's others (two
+   * connections of the same direction both stay; against one of the other direction the
+   * simultaneous-open rule still keeps one). Default false.
+   */
   force?: boolean
   /** Queue priority when the dial limit is reached. */
   priority?: number
@@ -56,6 +62,7 @@ export class DialFlow {
   readonly #dialer: Dialer<Connection>
   /** Outbound attempts between the transport dial and the end of the upgrade. */
   #pending = 0
+  readonly #peerIds = new PeerIdCache()
 
   constructor(ctx: SwitchContext, pool: ConnectionPool, init: DialFlowInit) {
     this.#ctx = ctx
@@ -80,9 +87,10 @@ export class DialFlow {
   async dial(target: SwitchDialTarget, options: SwitchDialOptions): Promise<Connection> {
     throwIfAborted(options.signal)
     this.#ctx.checkOpen()
-    const { peer, addrs } = parseTarget(target)
-    // Step 1: reuse (seed 002 "Connection Reuse").
-    if (peer !== undefined) {
+    const { peer, addrs } = parseTarget(target, this.#peerIds)
+    const force = options.force === true
+    // Step 1: reuse (seed 002 "Connection Reuse"), unless a new connection is asked for.
+    if (peer !== undefined && !force) {
       const existing = this.#pool.best(peer)
       if (existing !== undefined) return existing.conn!
     }
@@ -96,14 +104,16 @@ export class DialFlow {
       { peer, addrs },
       {
         ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(options.force === undefined ? {} : { force: options.force }),
+        ...(force ? { force: true, newConnection: true } : {}),
         ...(options.priority === undefined ? {} : { priority: options.priority }),
       },
     )
     const record = this.#pool.get(conn)
     if (record === undefined) return conn
     // Step 9 (callers that joined a deduplicated dial adopt the same record once).
-    return this.#pool.adopt(record).conn!
+    const kept = this.#pool.adopt(record)
+    // A forced dial returns its own connection unless the simultaneous-open rule closed it.
+    return (force && record.usable ? record : kept).conn!
   }
 
   /** Dials `peer` straight through the dialer, ignoring the pool and backoff (replacing a degraded connection). */
@@ -124,16 +134,15 @@ export class DialFlow {
     if (transport === undefined)
       throw new SwitchError('SWITCH_NO_TRANSPORT', `no transport can dial ${addr.toString()}`)
     const scope = ctx.resourceManager.openConnection('outbound', addr, { useFd: usesFd(transport) })
-    // The shutdown through a per-dial link: nothing of this dial stays on the long-lived
-    // shutdown signal (not even `AbortSignal.any`'s dependant entry).
-    const linked = ctx.linkedSignal()
-    const both = AbortSignal.any([signal, linked.signal])
+    // `signal` is the dialer's per-attempt signal. It also covers the shutdown: the switch
+    // closes the dialer (`close()` below) before anything else, which aborts every attempt,
+    // so no per-dial link to the shutdown signal is needed (two AbortSignals less per dial).
     const record = new ManagedConnection(ctx.now())
     this.#pending++
     try {
       let raw: RawConnection
       try {
-        raw = await transport.dial(addr, { signal: both })
+        raw = await transport.dial(addr, { signal })
       } catch (err) {
         scope.done()
         throw err
@@ -141,13 +150,12 @@ export class DialFlow {
       const conn = await this.#init.upgrader.upgradeOutbound(raw, {
         scope,
         protocols: this.#init.lookupFor(record),
-        signal: both,
+        signal,
         ...(peer === undefined ? {} : { remotePeer: peer }),
       })
       this.#pool.track(record, conn)
       return conn
     } finally {
-      linked.done()
       this.#pending--
     }
   }
@@ -164,20 +172,49 @@ export function isPeerId(x: unknown): boolean {
   )
 }
 
-/** Splits a dial target into a peer and explicit addresses (`/p2p/<id>` names the peer). */
-export function parseTarget(target: SwitchDialTarget): { peer: PeerId | undefined; addrs: Multiaddr[] } {
+/**
+ * Splits a dial target into a peer and explicit addresses (`/p2p/<id>` names the peer).
+ * `peerIds`, if given, caches the ids parsed from strings.
+ */
+export function parseTarget(
+  target: SwitchDialTarget,
+  peerIds?: PeerIdCache,
+): { peer: PeerId | undefined; addrs: Multiaddr[] } {
   if (Array.isArray(target)) {
     const addrs = target as Multiaddr[]
-    return { peer: addrs.map(peerOfAddr).find((p) => p !== undefined), addrs }
+    return { peer: addrs.map((a) => peerOfAddr(a, peerIds)).find((p) => p !== undefined), addrs }
   }
   if (isPeerId(target)) return { peer: target as PeerId, addrs: [] }
   const addr = target as Multiaddr
   if (typeof addr?.getComponents !== 'function')
     throw new TypeError('dial target must be a PeerId or a Multiaddr')
-  return { peer: peerOfAddr(addr), addrs: [addr] }
+  return { peer: peerOfAddr(addr, peerIds), addrs: [addr] }
 }
 
-function peerOfAddr(addr: Multiaddr): PeerId | undefined {
+function peerOfAddr(addr: Multiaddr, peerIds: PeerIdCache | undefined): PeerId | undefined {
   const p2p = addr.getComponents().findLast((c) => c.code === P2P_CODE)
-  return p2p?.value === undefined ? undefined : peerIdFromString(p2p.value)
+  if (p2p?.value === undefined) return undefined
+  return peerIds === undefined ? peerIdFromString(p2p.value) : peerIds.get(p2p.value)
+}
+
+/** Peer ids most recently parsed from strings. */
+const PEER_ID_CACHE_SIZE = 64
+
+/**
+ * The peer ids of the last few `/p2p/<id>` strings dialled. A `PeerId` caches its own
+ * string form; one parsed afresh per dial decodes base58 and, at the pool lookup, encodes
+ * it again (~30 µs per dial together). Bounded: the oldest entry leaves first.
+ */
+export class PeerIdCache {
+  readonly #ids = new Map<string, PeerId>()
+
+  /** The id of `s` (parsed once; a malformed one throws, as `peerIdFromString`). */
+  get(s: string): PeerId {
+    let id = this.#ids.get(s)
+    if (id !== undefined) return id
+    id = peerIdFromString(s)
+    if (this.#ids.size >= PEER_ID_CACHE_SIZE) this.#ids.delete(this.#ids.keys().next().value as string)
+    this.#ids.set(s, id)
+    return id
+  }
 }

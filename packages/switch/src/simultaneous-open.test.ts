@@ -24,14 +24,16 @@ describe('simultaneous open', () => {
 
   it('both sides keep the same connection', () => {
     // The larger peer keeps its outbound; the smaller keeps its inbound, i.e. the same connection.
-    expect(preferredConnection(large, small, inbound, outbound).name).toBe('out')
-    expect(preferredConnection(large, small, outbound, inbound).name).toBe('out')
-    expect(preferredConnection(small, large, inbound, outbound).name).toBe('in')
-    expect(preferredConnection(small, large, outbound, inbound).name).toBe('in')
+    expect(preferredConnection(large, small, inbound, outbound)?.name).toBe('out')
+    expect(preferredConnection(large, small, outbound, inbound)?.name).toBe('out')
+    expect(preferredConnection(small, large, inbound, outbound)?.name).toBe('in')
+    expect(preferredConnection(small, large, outbound, inbound)?.name).toBe('in')
   })
 
-  it('keeps the newer connection when both have the same direction', () => {
+  it('keeps both connections when they have the same direction (not a simultaneous open)', () => {
     const a: C = { direction: 'outbound', name: 'a' }
-    expect(preferredConnection(small, large, a, outbound)).toBe(outbound)
+    const b: C = { direction: 'inbound', name: 'b' }
+    expect(preferredConnection(small, large, a, outbound)).toBeUndefined()
+    expect(preferredConnection(large, small, b, inbound)).toBeUndefined()
   })
 })

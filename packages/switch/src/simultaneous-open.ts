@@ -15,18 +15,19 @@ export function keptDirection(localPeer: PeerId, remotePeer: PeerId): Direction 
 }
 
 /**
- * Of two open connections to the same remote peer, the one to keep. `existing` is the
- * one already in the pool. Two connections of the same direction (not a simultaneous
- * open: a replacement of a degraded connection, two dials of explicit addresses) keep
- * the newer one, which both sides see as the newer one too (keeping the existing one
- * would let a replacement be closed by the remote while we close the degraded one).
+ * Of two open connections to the same remote peer, the one to keep, or `undefined` to
+ * keep both. `existing` is the one already in the pool. Only connections of opposite
+ * directions are a simultaneous open; two of the same direction (a forced dial, a
+ * replacement of a degraded connection, two dials of explicit addresses) both stay, on
+ * both sides: each side sees them with the same direction and decides the same. (The
+ * replacement of a degraded connection closes the degraded one itself.)
  */
 export function preferredConnection<C extends { readonly direction: Direction }>(
   localPeer: PeerId,
   remotePeer: PeerId,
   existing: C,
   incoming: C,
-): C {
-  if (existing.direction === incoming.direction) return incoming
+): C | undefined {
+  if (existing.direction === incoming.direction) return undefined
   return existing.direction === keptDirection(localPeer, remotePeer) ? existing : incoming
 }

@@ -121,10 +121,9 @@ describe('maintenance (seed 001 §4.2)', () => {
       a.sw.maintain()
       await new Promise((r) => setImmediate(r))
     }
-    // We close the degraded one (network-restructure) unless the remote, which keeps the
-    // newer of two same-direction connections too, closed it first (normal).
+    // We close the degraded one (network-restructure) once the replacement is up.
     await vi.waitFor(() => expect(reasons).toHaveLength(1), waitLong)
-    expect(['network-restructure', 'normal']).toContain(reasons[0])
+    expect(reasons[0]).toBe('network-restructure')
     const [second] = a.sw.connections(b.peerId)
     expect(second).toBeDefined()
     expect(second).not.toBe(first)

@@ -60,6 +60,34 @@ describe.each<Kind>(['memory', 'tcp'])('switch over %s', (kind) => {
     expect(a.sw.connections()).toHaveLength(1)
   })
 
+  it('force: true opens a new connection each time, and both sides keep them all', async () => {
+    net = new TestNet(kind)
+    const b = await net.listening()
+    const a = net.make()
+    b.sw.handle('/echo/1.0.0', echo)
+    const first = await a.sw.dial(b.addr)
+    const forced = [await a.sw.dial(b.addr, { force: true })]
+    forced.push(
+      ...(await Promise.all([a.sw.dial(b.addr, { force: true }), a.sw.dial(b.addr, { force: true })])),
+    )
+    const all = [first, ...forced]
+    expect(new Set(all).size).toBe(4)
+    expect(all.every((c) => c.state === 'open')).toBe(true)
+    // Without force the oldest connection is reused.
+    expect(await a.sw.dial(b.addr)).toBe(first)
+    await vi.waitFor(() => expect(b.sw.connections(a.peerId)).toHaveLength(4))
+    expect(a.sw.connections(b.peerId)).toHaveLength(4)
+    // Each is usable.
+    for (const c of all) {
+      const { stream } = await c.newStream('/echo/1.0.0')
+      const reply = readAll(stream)
+      await writeAll(stream, [enc.encode('x')])
+      stream.end()
+      expect(dec.decode(await reply)).toBe('x')
+    }
+    expect(net.errors).toEqual([])
+  })
+
   it('emits events in order: connected, stream:opened, stream:closed, disconnected', async () => {
     net = new TestNet(kind)
     const b = await net.listening()

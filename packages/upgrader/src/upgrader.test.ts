@@ -218,6 +218,57 @@ describe('checks', () => {
       await new Promise<void>((r) => (errA as { onceClosed(cb: () => void): void }).onceClosed(r))
   })
 
+  it('with lazySecuritySelect, an outbound upgrade sends header, /noise and the first Noise message in one write', async () => {
+    const a = makeNode({ lazySecuritySelect: true })
+    const [rawA, rawB] = await rawPair()
+    const writes: Uint8Array[] = []
+    const write = rawA.write.bind(rawA)
+    vi.spyOn(rawA, 'write').mockImplementation((chunk: Uint8Array) => {
+      writes.push(chunk.slice())
+      return write(chunk)
+    })
+    const p = a.upgrader.upgradeOutbound(rawA).catch((e: unknown) => e)
+    await new Promise((r) => setTimeout(r, 20)) // nobody answers
+    // "/multistream/1.0.0\n" (1 + 19) + "/noise\n" (1 + 7) + a 2-byte frame length and the 32-byte ephemeral key
+    expect(writes.map((w) => w.byteLength)).toEqual([20 + 8 + 2 + 32])
+    expect(new TextDecoder().decode(writes[0]!.subarray(1, 27))).toBe('/multistream/1.0.0\n\x07/noise')
+    rawB.destroy()
+    expect(SwitchyardError.is(await p, 'UPGRADE_SECURITY_NEGOTIATION_FAILED')).toBe(true)
+  })
+
+  it('with lazySecuritySelect, both sides connect and echo', async () => {
+    const handlers = { '/echo/1.0.0': echo }
+    const { out, inb } = await connect(
+      makeNode({ handlers, lazySecuritySelect: true }),
+      makeNode({ handlers, lazySecuritySelect: true }),
+    )
+    expect(out.security).toBe('/noise')
+    const s = await out.newStream('/echo/1.0.0')
+    const reply = readAll(s.stream)
+    await writeAll(s.stream, [new TextEncoder().encode('lazy')])
+    s.stream.end()
+    expect(new TextDecoder().decode(await reply)).toBe('lazy')
+    await out.close()
+    await new Promise<void>((r) => inb.onceClosed(() => r()))
+  })
+
+  it('with lazySecuritySelect, a refused proposal fails as UPGRADE_SECURITY_NEGOTIATION_FAILED', async () => {
+    const a = makeNode({ lazySecuritySelect: true })
+    const [rawA, rawB] = await rawPair()
+    const p = a.upgrader.upgradeOutbound(rawA).catch((e: unknown) => e)
+    const line = (text: string) => {
+      const body = new TextEncoder().encode(`${text}\n`)
+      return Uint8Array.of(body.byteLength, ...body)
+    }
+    rawB.write(line('/multistream/1.0.0'))
+    rawB.write(line('na'))
+    const err = await p
+    expect(SwitchyardError.is(err, 'UPGRADE_SECURITY_NEGOTIATION_FAILED')).toBe(true)
+    expect((err as { step: string }).step).toBe('security-negotiation')
+    expect(SwitchyardError.is((err as Error).cause, 'MULTISTREAM_PROTOCOL_REJECTED')).toBe(true)
+    expect(rawA.closed).toBe(true)
+  })
+
   it('the upgrade timeout fails with UPGRADE_TIMEOUT naming the step and releases the connection', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const a = makeNode({ upgradeTimeoutMs: 1000 })
