@@ -27,6 +27,14 @@ export interface ProtocolStream {
   readonly direction: Direction
   /** The muxer's id of the stream (unique within the connection). */
   readonly id: number
+  /**
+   * `true` once the remote confirmed `protocol`. Always `true` for inbound streams and
+   * for outbound streams negotiated without `lazy`; for a lazy one (`NewStreamOptions.lazy`)
+   * it is `false` when the stream is handed out and flips to `true` when the responder's
+   * echo of the protocol arrives (it stays `false` if the remote refuses it, which
+   * destroys the stream).
+   */
+  readonly confirmed: boolean
 }
 
 /**

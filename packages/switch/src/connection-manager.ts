@@ -151,7 +151,7 @@ export class ConnectionManager {
           direction: r.info!.direction,
           openedAt: r.openedAt,
           lastActivityAt: r.lastActivityAt,
-          streams: r.streams.size,
+          streams: r.streamCount,
           tagValue,
           protected: isProtected,
         })
@@ -188,7 +188,7 @@ export class ConnectionManager {
         r.sampleBandwidth(now, this.#init.health)
         if (
           c.inactivityTimeoutMs > 0 &&
-          r.streams.size === 0 &&
+          r.streamCount === 0 &&
           now - r.lastActivityAt >= c.inactivityTimeoutMs
         ) {
           void this.#pool.close(r, 'timeout')
@@ -216,7 +216,7 @@ export class ConnectionManager {
       info: r.info,
       openedAt: r.openedAt,
       lastActivityAt: r.lastActivityAt,
-      streams: r.streams.size,
+      streams: r.streamCount,
       latencyMs: r.latencyMs,
       bytesPerSecond: r.bytesPerSecond,
       bytesRead: r.conn?.bytesRead,

@@ -164,14 +164,27 @@ export class StreamFlow {
       record.increment(record.outbound, key)
     }
     record.successes++
-    // The remote confirmed the protocol: the peerstore learns it (seed 002 events → peer
-    // metadata), once per connection (a persistent peerstore writes on every change).
-    if (!record.learntProtocols.has(ps.protocol)) {
-      record.learntProtocols.add(ps.protocol)
-      this.#ctx.safe(() => this.#ctx.peerstore.addProtocols(conn.remotePeer, [ps.protocol]))
+    // The peerstore learns a protocol only once the remote confirmed it (seed 002 events →
+    // peer metadata). A lazy stream is handed out before that, and multistream-select
+    // has no event for the responder's echo; whether it arrived is known for sure when
+    // the stream closes (a refusal destroys it unconfirmed), so a lazy stream is learnt
+    // then. Registered before `#announce`, so the peer record is written before
+    // `stream:closed` is emitted.
+    if (ps.confirmed) this.#learn(record, ps.protocol)
+    else {
+      ps.stream.onceClosed(() => {
+        if (ps.confirmed) this.#learn(record, ps.protocol)
+      })
     }
     this.#announce(record, ps, record.outbound, key)
     return ps
+  }
+
+  /** Records a protocol the remote confirmed, once per connection (a persistent peerstore writes on every change). */
+  #learn(record: ManagedConnection, protocol: string): void {
+    if (record.learntProtocols.has(protocol)) return
+    record.learntProtocols.add(protocol)
+    this.#ctx.safe(() => this.#ctx.peerstore.addProtocols(record.remotePeer, [protocol]))
   }
 
   #outboundLimit(protocol: string): { key: string; max: number } {

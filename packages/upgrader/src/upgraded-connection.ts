@@ -147,16 +147,30 @@ export class UpgradedConnection implements Connection {
     }
     if (scope !== undefined) muxed.onceClosed(() => scope.done())
     try {
-      const { stream, protocol } = await select(muxed, list, {
+      const negotiated = await select(muxed, list, {
         signal: options.signal,
         timeoutMs: options.negotiationTimeoutMs ?? this.#negotiationTimeoutMs,
         // Lazy select only makes sense for one protocol (multistream-select sends the
         // proposal with the first data and cannot fall back to a second one).
         lazy: options.lazy === true && list.length === 1,
       })
+      const { stream, protocol } = negotiated
       // A remote reset right after the negotiation has closed the scope already.
       if (scope !== undefined && !scope.closed) scope.setProtocol(protocol)
-      return { stream, protocol, direction: 'outbound', id: muxed.id }
+      // Only a lazy select answers before the responder confirmed (`confirmed` is then
+      // present on the result and flips when the echo arrives).
+      if (negotiated.confirmed === undefined) {
+        return { stream, protocol, direction: 'outbound', id: muxed.id, confirmed: true }
+      }
+      return {
+        stream,
+        protocol,
+        direction: 'outbound',
+        id: muxed.id,
+        get confirmed() {
+          return negotiated.confirmed !== false
+        },
+      }
     } catch (err) {
       muxed.destroy(err instanceof Error ? err : undefined)
       throw err
@@ -249,7 +263,7 @@ export class UpgradedConnection implements Connection {
         }
         try {
           scope?.setProtocol(protocol)
-          handler({ stream, protocol, direction: 'inbound', id: muxed.id }, this)
+          handler({ stream, protocol, direction: 'inbound', id: muxed.id, confirmed: true }, this)
         } catch (err) {
           stream.destroy(err instanceof Error ? err : new Error(String(err)))
         }

@@ -106,9 +106,27 @@ describe('streams', () => {
   it('lazy select sends the proposal with the first data', async () => {
     const { out } = await connect()
     const s = await out.newStream('/echo/1.0.0', { lazy: true })
+    // Handed out before the responder answered: not confirmed yet.
+    expect(s.confirmed).toBe(false)
     const reply = readAll(s.stream)
     await writeAll(s.stream, [new Uint8Array([1, 2, 3])])
     expect([...(await reply)]).toEqual([1, 2, 3])
+    expect(s.confirmed).toBe(true)
+    await out.close()
+  })
+
+  it('a lazy stream the remote refuses is destroyed and never confirmed; a non-lazy one is confirmed', async () => {
+    const { out } = await connect()
+    const s = await out.newStream('/unknown/1.0.0', { lazy: true })
+    expect(s.confirmed).toBe(false)
+    s.stream.write(new Uint8Array([1]))
+    const err = await new Promise<Error | undefined>((resolve) => s.stream.onceClosed(resolve))
+    expect(SwitchyardError.is(err, 'MULTISTREAM_PROTOCOL_REJECTED')).toBe(true)
+    expect(s.confirmed).toBe(false)
+    const eager = await out.newStream('/echo/1.0.0')
+    expect(eager.confirmed).toBe(true)
+    eager.stream.end()
+    await readAll(eager.stream)
     await out.close()
   })
 
@@ -137,6 +155,7 @@ describe('streams', () => {
     await readAll(s.stream)
     expect(seen).toHaveLength(1)
     expect(seen[0]!.s.direction).toBe('inbound')
+    expect(seen[0]!.s.confirmed).toBe(true)
     expect(seen[0]!.remote).toBe(a.peerId.toString())
     await out.close()
   })
