@@ -1,5 +1,6 @@
 import type { ByteSink, ByteStream } from './byte-stream.js'
 import { StreamError } from './errors.js'
+import { microtask } from './microtask.js'
 import { iterateStream } from './stream-helpers.js'
 
 /** Options shared by every `ByteStreamBase` subclass. */
@@ -253,7 +254,7 @@ export abstract class ByteStreamBase implements ByteStream {
   #scheduleFlush(): void {
     if ((this.#flags & F_FLUSH_SCHEDULED) !== 0) return
     this.#flags |= F_FLUSH_SCHEDULED
-    queueMicrotask(() => {
+    microtask(() => {
       this.#flags &= ~F_FLUSH_SCHEDULED
       this.#flush()
     })

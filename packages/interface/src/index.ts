@@ -33,6 +33,7 @@ export {
   type SecuredConnectionInfo,
   type UpgradedConnectionInfo,
 } from './gater.js'
+export { microtask } from './microtask.js'
 export type {
   AbortCloseOptions,
   GoodbyeCode,

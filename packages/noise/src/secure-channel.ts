@@ -21,6 +21,7 @@ import {
   type ByteStream,
   ByteStreamBase,
   type ByteStreamBaseInit,
+  microtask,
 } from '@switchyard/interface'
 import { type CipherState, TAG_LENGTH } from './cipher-state.js'
 import { NoiseError } from './errors.js'
@@ -171,7 +172,7 @@ export class SecureChannel extends ByteStreamBase {
   #scheduleFlush(): void {
     this.#flushScheduled = true
     toFlush.push(this)
-    if (toFlush.length === 1) queueMicrotask(SecureChannel.#flushAll)
+    if (toFlush.length === 1) microtask(SecureChannel.#flushAll)
   }
 
   /** The microtask of `#scheduleFlush`: flushes every channel scheduled since the last one, in order. */

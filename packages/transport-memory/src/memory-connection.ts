@@ -6,7 +6,7 @@
  * graceful close, anything else resets the peer.
  */
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { ByteStreamBase, type RawConnection, TransportError } from '@switchyard/interface'
+import { ByteStreamBase, microtask, type RawConnection, TransportError } from '@switchyard/interface'
 
 /** Buffer sizes of a memory connection. */
 export interface MemoryConnectionInit {
@@ -86,7 +86,7 @@ export class MemoryConnection extends ByteStreamBase implements RawConnection {
     // Both EOFs exchanged: a graceful close, the peer finishes on its own. Anything
     // else is an abort, which the peer sees as a reset (like a TCP RST).
     if (!(this.#eofSent && this.#eofReceived) && !peer.closed) {
-      queueMicrotask(() =>
+      microtask(() =>
         peer.finish(
           new TransportError('TRANSPORT_CONNECTION_FAILED', peer.remoteAddr.toString(), 'connection reset'),
         ),
@@ -102,7 +102,7 @@ export class MemoryConnection extends ByteStreamBase implements RawConnection {
   #schedulePump(): void {
     if (this.#pumpScheduled || this.closed) return
     this.#pumpScheduled = true
-    queueMicrotask(this.#pump)
+    microtask(this.#pump)
   }
 
   readonly #pump = (): void => {

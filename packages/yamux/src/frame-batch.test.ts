@@ -21,6 +21,25 @@ describe('FrameBatch', () => {
     expect(b.frames).toBe(0)
   })
 
+  it('chunks of successive batches never share bytes: an earlier chunk keeps its content', () => {
+    const b = new FrameBatch()
+    const taken: Array<{ chunk: Uint8Array; copy: Uint8Array }> = []
+    // Enough small batches to go through several shared slabs.
+    for (let i = 0; i < 5000; i++) {
+      b.frame(FrameType.Data, 0, 2 * i + 1, 1 + (i % 40))
+      b.piece(new Uint8Array(1 + (i % 40)).fill(i & 0xff))
+      const [chunk] = b.take()
+      taken.push({ chunk: chunk!, copy: chunk!.slice() })
+    }
+    for (const { chunk, copy } of taken) expect(chunk).toEqual(copy)
+    // And a large run is not cut from a slab.
+    b.frame(FrameType.Data, 0, 1, 4000)
+    b.piece(new Uint8Array(4000))
+    const [big] = b.take()
+    expect(big!.byteOffset).toBe(0)
+    expect(big!.buffer.byteLength).toBe(4000 + HEADER_LENGTH)
+  })
+
   it('large payload pieces are passed through uncopied, between runs of headers', () => {
     const big = new Uint8Array(PASS_THROUGH_BYTES + 5).fill(7)
     const view = new Uint8Array(100_000).fill(9).subarray(17, 17 + PASS_THROUGH_BYTES) // byteOffset != 0

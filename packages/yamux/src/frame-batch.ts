@@ -13,6 +13,30 @@ import { encodeHeader } from './frame.js'
 /** Payload pieces this large are passed through rather than copied. */
 export const PASS_THROUGH_BYTES = 8 * 1024
 
+/**
+ * Small runs (a few headers, a short message) are carved from a shared slab rather than
+ * each getting an ArrayBuffer of its own: allocating (and later sweeping) an ArrayBuffer
+ * costs far more than the bytes. A slab is never written twice; it is freed once no chunk
+ * cut from it is alive (like Node's `Buffer` pool). The cost: a reader that keeps a small
+ * received piece may keep its 16 KiB slab alive.
+ */
+const SLAB_BYTES = 16 * 1024
+const SLAB_MAX_RUN = 1024
+let slab = new Uint8Array(0)
+let slabOffset = 0
+
+function allocate(size: number): Uint8Array {
+  if (size > SLAB_MAX_RUN) return new Uint8Array(size)
+  if (slabOffset + size > slab.byteLength) {
+    slab = new Uint8Array(SLAB_BYTES)
+    slabOffset = 0
+  }
+  const buf = slab.subarray(slabOffset, slabOffset + size)
+  // 8-byte aligned starts, like Node's pool.
+  slabOffset = (slabOffset + size + 7) & ~7
+  return buf
+}
+
 export class FrameBatch {
   // Per frame: type, flags, stream id, length, number of payload pieces.
   #meta: number[] = []
@@ -49,7 +73,7 @@ export class FrameBatch {
    */
   take(): Uint8Array[] {
     const out: Uint8Array[] = []
-    const buf = new Uint8Array(this.#copied)
+    const buf = allocate(this.#copied)
     const meta = this.#meta
     const pieces = this.#pieces
     let offset = 0
@@ -70,8 +94,8 @@ export class FrameBatch {
       }
     }
     if (offset > runStart) out.push(buf.subarray(runStart, offset))
-    this.#meta = []
-    this.#pieces = []
+    meta.length = 0
+    pieces.length = 0
     this.#frames = 0
     this.#copied = 0
     this.size = 0

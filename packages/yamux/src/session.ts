@@ -23,6 +23,7 @@ import {
   type MemoryAccount,
   type MuxedStream,
   type MuxerSessionInit,
+  microtask,
   raceSignal,
   type StreamMuxer,
   throwIfAborted,
@@ -96,16 +97,31 @@ export class YamuxSession implements StreamMuxer {
   /** What the streams call back into; made with the first stream (idle sessions have none). */
   #host: StreamHost | undefined
   readonly #streams = new Map<number, YamuxStream>()
-  /** Closed stream id → whether the remote had ended it (data after that is a violation). */
+  /**
+   * Recently closed stream ids → whether the remote had ended the stream (data after that is
+   * a violation), in two generations: `#closedIds` fills up to half the remembered count, then
+   * becomes `#closedIdsOld` and a new one starts. Between half and all of the last
+   * `CLOSED_IDS_REMEMBERED` ids are known, with no deletes: a Map used as a FIFO (delete the
+   * oldest via `keys().next()`) scans the holes the deletes leave, O(n) per closed stream.
+   */
   #closedIds: Map<number, boolean> | undefined
+  #closedIdsOld: Map<number, boolean> | undefined
   #nextId: number
   #highestRemoteId = 0
   #inbound = 0
   #outbound = 0
-  /** Inbound streams not yet acknowledged → deadline (insertion order is deadline order). */
-  #inboundBacklog: Map<YamuxStream, number> | undefined
-  /** Outbound streams the remote has not acknowledged (spec "ACK backlog"). */
-  #outboundBacklog: Set<YamuxStream> | undefined
+  /** Inbound streams not yet acknowledged (each has `inBacklog` set). */
+  #inboundBacklog = 0
+  /**
+   * Inbound streams in the order they came, for the ACK timeout: `#ackQueue[#ackHead..]`.
+   * Insertion order is deadline order (one timeout for all). Acknowledged streams leave
+   * lazily: the head is trimmed past them, so the queue holds at most the streams opened
+   * since the oldest unacknowledged one (which the timeout resets).
+   */
+  #ackQueue: YamuxStream[] = []
+  #ackHead = 0
+  /** Outbound streams the remote has not acknowledged (spec "ACK backlog"; each has `inBacklog` set). */
+  #outboundBacklog = 0
   #backlogWaiters: Waiter[] = []
   #closeWaiters: Waiter[] = []
 
@@ -244,8 +260,8 @@ export class YamuxSession implements StreamMuxer {
       recvBufferedBytes: recv,
       sendQueuedBytes: send,
       controlQueuedFrames: (this.#control.length - this.#controlHead) / 4,
-      inboundBacklog: this.#inboundBacklog?.size ?? 0,
-      outboundBacklog: this.#outboundBacklog?.size ?? 0,
+      inboundBacklog: this.#inboundBacklog,
+      outboundBacklog: this.#outboundBacklog,
       decoderBufferedBytes: this.#decoder.bufferedBytes,
       channelBlocked: this.#channelBlocked,
       readingPaused: this.#readingPaused,
@@ -256,7 +272,7 @@ export class YamuxSession implements StreamMuxer {
     throwIfAborted(options.signal)
     for (;;) {
       this.#checkCanOpen()
-      if ((this.#outboundBacklog?.size ?? 0) < this.#config.maxAckBacklog) break
+      if (this.#outboundBacklog < this.#config.maxAckBacklog) break
       // Spec "ACK backlog": the remote has 256 of our streams unacknowledged.
       if (this.#config.ackBacklogFull === 'fail') {
         throw new YamuxError(
@@ -275,7 +291,8 @@ export class YamuxSession implements StreamMuxer {
     const stream = new YamuxStream((this.#host ??= this.#makeHost()), id, 'outbound', 0)
     this.#streams.set(id, stream)
     this.#outbound++
-    ;(this.#outboundBacklog ??= new Set()).add(stream)
+    this.#outboundBacklog++
+    stream.inBacklog = true
     return stream
   }
 
@@ -383,7 +400,7 @@ export class YamuxSession implements StreamMuxer {
     }
     let stream = this.#streams.get(id)
     if ((h.flags & Flag.SYN) !== 0) {
-      if (stream !== undefined || this.#closedIds?.has(id) === true)
+      if (stream !== undefined || this.#closedState(id) !== undefined)
         throw violation('YAMUX_DUPLICATE_SYN', `SYN for ${id}`)
       if (this.#isLocalId(id)) throw violation('YAMUX_INVALID_STREAM_ID', `remote SYN with our id ${id}`)
       stream = this.#acceptInbound(id)
@@ -391,7 +408,7 @@ export class YamuxSession implements StreamMuxer {
     } else if (stream === undefined) {
       const neverOpened = this.#isLocalId(id) ? id >= this.#nextId : id > this.#highestRemoteId
       if (neverOpened) throw violation('YAMUX_UNKNOWN_STREAM', `frame for unknown stream ${id}`)
-      if (isData && h.length > 0 && this.#closedIds?.get(id) === true) {
+      if (isData && h.length > 0 && this.#closedState(id) === true) {
         throw violation('YAMUX_STREAM_CLOSED', `data for closed stream ${id}`)
       }
       return // a late frame for a stream we reset: dropped
@@ -429,7 +446,7 @@ export class YamuxSession implements StreamMuxer {
       this.#localGoAway ||
       this.#remoteGoAway !== undefined ||
       this.#inbound >= config.maxInboundStreams ||
-      (this.#inboundBacklog?.size ?? 0) >= config.maxAckBacklog
+      this.#inboundBacklog >= config.maxAckBacklog
     if (reject) {
       this.#rememberClosed(id, false)
       this.#queueControl(FrameType.WindowUpdate, Flag.RST, id, 0)
@@ -438,11 +455,12 @@ export class YamuxSession implements StreamMuxer {
     const stream = new YamuxStream((this.#host ??= this.#makeHost()), id, 'inbound', 0)
     this.#streams.set(id, stream)
     this.#inbound++
+    this.#inboundBacklog++
+    stream.inBacklog = true
     if (config.ackTimeoutMs > 0) {
-      ;(this.#inboundBacklog ??= new Map()).set(stream, this.#clock.now() + config.ackTimeoutMs)
+      stream.backlogDeadline = this.#clock.now() + config.ackTimeoutMs
+      this.#ackQueue.push(stream)
       this.#scheduleAckTimer()
-    } else {
-      ;(this.#inboundBacklog ??= new Map()).set(stream, Number.POSITIVE_INFINITY)
     }
     try {
       this.#onStream(stream)
@@ -591,7 +609,7 @@ export class YamuxSession implements StreamMuxer {
     if (this.#flushScheduled || this.#flushing || this.#channelBlocked || this.#channelWrite === 'ended')
       return
     this.#flushScheduled = true
-    queueMicrotask(() =>
+    microtask(() =>
       this.#guard(() => {
         this.#flushScheduled = false
         this.#flush()
@@ -790,30 +808,48 @@ export class YamuxSession implements StreamMuxer {
     }
   }
 
+  /** `stream` leaves its backlog: acknowledged, or closed before it was. */
   #acknowledged(stream: YamuxStream): void {
+    if (!stream.inBacklog) return
+    stream.inBacklog = false
     if (stream.direction === 'inbound') {
-      this.#inboundBacklog?.delete(stream)
+      this.#inboundBacklog--
+      this.#trimAckQueue()
       return
     }
-    if (this.#outboundBacklog?.delete(stream) === true) this.#backlogWaiters.shift()?.resolve()
+    this.#outboundBacklog--
+    this.#backlogWaiters.shift()?.resolve()
+  }
+
+  /** Drops acknowledged streams from the head of the ACK-timeout queue. */
+  #trimAckQueue(): void {
+    const queue = this.#ackQueue
+    let head = this.#ackHead
+    while (head < queue.length && !queue[head]!.inBacklog) queue[head++] = undefined as unknown as YamuxStream
+    if (head === queue.length) {
+      if (head !== 0) this.#ackQueue = []
+      head = 0
+    } else if (head > 1024 && head * 2 > queue.length) {
+      this.#ackQueue = queue.slice(head)
+      head = 0
+    }
+    this.#ackHead = head
   }
 
   #removed(stream: YamuxStream, remoteEnded: boolean): void {
     if (this.#streams.get(stream.id) !== stream) return
     this.#streams.delete(stream.id)
     this.#rememberClosed(stream.id, remoteEnded)
-    if (stream.direction === 'inbound') {
-      this.#inbound--
-      this.#inboundBacklog?.delete(stream)
-    } else {
-      this.#outbound--
-      // Closed before the ACK: it no longer counts in the remote's backlog.
-      if (this.#outboundBacklog?.delete(stream) === true) this.#backlogWaiters.shift()?.resolve()
-    }
+    if (stream.direction === 'inbound') this.#inbound--
+    else this.#outbound--
+    // Closed before the ACK: it no longer counts in the backlog.
+    this.#acknowledged(stream)
     if (this.#streams.size === 0 && this.#state !== 'closed') {
       const waiters = this.#closeWaiters
-      this.#closeWaiters = []
-      for (const w of waiters) w.resolve()
+      if (waiters.length > 0) {
+        this.#closeWaiters = []
+        for (const w of waiters) w.resolve()
+      }
       // The remote said GoAway or ended the channel: nothing more can happen.
       if (this.#remoteChannelEnded || (this.#remoteGoAway !== undefined && this.#state === 'open')) {
         this.#shutdown(undefined)
@@ -822,12 +858,17 @@ export class YamuxSession implements StreamMuxer {
   }
 
   #rememberClosed(id: number, remoteEnded: boolean): void {
-    const closedIds = (this.#closedIds ??= new Map())
-    closedIds.set(id, remoteEnded)
-    if (closedIds.size > CLOSED_IDS_REMEMBERED) {
-      const oldest = closedIds.keys().next().value as number
-      closedIds.delete(oldest)
+    let closedIds = this.#closedIds
+    if (closedIds === undefined || closedIds.size >= CLOSED_IDS_REMEMBERED / 2) {
+      this.#closedIdsOld = closedIds
+      this.#closedIds = closedIds = new Map()
     }
+    closedIds.set(id, remoteEnded)
+  }
+
+  /** Whether the remote had ended the recently closed stream `id`; `undefined` if not remembered. */
+  #closedState(id: number): boolean | undefined {
+    return this.#closedIds?.get(id) ?? this.#closedIdsOld?.get(id)
   }
 
   #isLocalId(id: number): boolean {
@@ -872,12 +913,10 @@ export class YamuxSession implements StreamMuxer {
   }
 
   #scheduleAckTimer(): void {
-    const backlog = this.#inboundBacklog
-    if (backlog === undefined) return
-    const first = backlog.values().next()
-    if (first.done === true) return
-    const deadline = first.value
-    if (deadline === Number.POSITIVE_INFINITY || deadline >= this.#ackTimerDeadline) return
+    const first = this.#ackQueue[this.#ackHead]
+    if (first === undefined) return
+    const deadline = first.backlogDeadline
+    if (deadline >= this.#ackTimerDeadline) return
     if (this.#ackTimer !== undefined) this.#clock.clearTimeout(this.#ackTimer)
     this.#ackTimerDeadline = deadline
     this.#ackTimer = this.#clock.setTimeout(
@@ -886,10 +925,14 @@ export class YamuxSession implements StreamMuxer {
           this.#ackTimer = undefined
           this.#ackTimerDeadline = Number.POSITIVE_INFINITY
           const now = this.#clock.now()
-          for (const [stream, at] of this.#inboundBacklog ?? []) {
-            if (at > now) break
-            // Opened and never used (not negotiated): reset it.
+          for (;;) {
+            this.#trimAckQueue()
+            const stream = this.#ackQueue[this.#ackHead]
+            if (stream === undefined || stream.backlogDeadline > now) break
+            // Opened and never used (not negotiated): reset it (it leaves the backlog).
             stream.destroy(new YamuxError('YAMUX_ACK_TIMEOUT', `stream ${stream.id} was never acknowledged`))
+            // Never loop forever on a stream that did not leave (cannot happen: destroy is final).
+            if (stream.inBacklog) this.#acknowledged(stream)
           }
           this.#scheduleAckTimer()
         }),
@@ -989,9 +1032,11 @@ export class YamuxSession implements StreamMuxer {
     }
     for (const stream of [...this.#streams.values()]) stream.abortSilently(closedErr)
     this.#streams.clear()
-    this.#inboundBacklog = undefined
-    this.#outboundBacklog = undefined
-    this.#closedIds = undefined
+    this.#inboundBacklog = 0
+    this.#outboundBacklog = 0
+    this.#ackQueue = []
+    this.#ackHead = 0
+    this.#closedIds = this.#closedIdsOld = undefined
     const waiters = [...this.#backlogWaiters, ...this.#closeWaiters]
     this.#backlogWaiters = []
     this.#closeWaiters = []

@@ -15,6 +15,7 @@ import {
   type Direction,
   type MemoryAccount,
   type MuxedStream,
+  microtask,
   StreamError,
 } from '@switchyard/interface'
 import type { YamuxConfig } from './config.js'
@@ -59,7 +60,8 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
   #state: StreamState
 
   // ---- write side
-  #sendQueue: Uint8Array[] = []
+  /** Chunks to send: `#sendQueue[#sendHead..]`; the shared empty `NO_CHUNKS` when there are none. */
+  #sendQueue: Uint8Array[] = NO_CHUNKS
   #sendHead = 0
   #sendQueued = 0
   #sendWindow = INITIAL_STREAM_WINDOW
@@ -105,6 +107,11 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
       this.#state = 'syn-received'
     }
   }
+
+  /** Session bookkeeping: the stream counts in the ACK backlog (not acknowledged yet). */
+  inBacklog = false
+  /** Session bookkeeping: when an unacknowledged inbound stream is reset (monotonic ms). */
+  backlogDeadline = 0
 
   get state(): StreamState {
     return this.#state
@@ -229,7 +236,7 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
       if (this.#needDrain && this.#sendQueued < config.streamWriteHighWaterMark) {
         this.#needDrain = false
         // Drain callbacks write more; run them outside the session's batch loop.
-        queueMicrotask(() => this.#emitDrainSafely())
+        microtask(() => this.#emitDrainSafely())
       }
     }
     const finNow = this.#finQueued && !this.#finSent && this.#sendQueued === 0
@@ -279,7 +286,7 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
       }
     }
     if (this.#sendHead === this.#sendQueue.length) {
-      this.#sendQueue = []
+      this.#sendQueue = NO_CHUNKS
       this.#sendHead = 0
     } else if (this.#sendHead > 1024) {
       this.#sendQueue = this.#sendQueue.slice(this.#sendHead)
@@ -330,7 +337,8 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
 
   protected _write(chunk: Uint8Array): boolean {
     if (chunk.byteLength === 0) return true
-    this.#sendQueue.push(chunk)
+    if (this.#sendQueue === NO_CHUNKS) this.#sendQueue = [chunk]
+    else this.#sendQueue.push(chunk)
     this.#sendQueued += chunk.byteLength
     this.#arm()
     if (this.#sendWindow > 0) this.#host.markDirty(this)
@@ -365,7 +373,7 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
   protected _destroy(err: Error | undefined): void {
     const graceful = err === undefined && this.#finSent && this.#remoteEnded
     this.#transition('close')
-    this.#sendQueue = []
+    this.#sendQueue = NO_CHUNKS
     this.#sendHead = 0
     this.#sendQueued = 0
     if (!graceful && !this.#silentClose && !this.#remoteReset) this.#host.sendReset(this.id)
@@ -378,3 +386,5 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
 }
 
 const EMPTY = new Uint8Array(0)
+/** The send queue of a stream with nothing queued: shared, never written. */
+const NO_CHUNKS: Uint8Array[] = []

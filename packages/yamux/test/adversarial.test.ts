@@ -70,6 +70,46 @@ describe('adversarial: floods', () => {
     v.clock.advance(10_000)
     expect(v.accepted[0]!.closed).toBe(false)
   })
+
+  it('the ACK timeout resets exactly the unacknowledged streams, whatever order the others were acknowledged in', async () => {
+    // Streams 1, 3, 5, 7 come in; 3 and 7 are used (acknowledged), 1 and 5 never are.
+    const used = new Set([3, 7])
+    const v = victim(
+      { ackTimeoutMs: 5000 },
+      { accept: (s) => (used.has(s.id) ? s.setSink({ onData() {}, onEnd() {} }) : undefined) },
+    )
+    for (const id of [1, 3, 5, 7]) v.peer.data(Flag.SYN, id, enc.encode('x'))
+    await tick()
+    expect(v.session.stats.inboundBacklog).toBe(2)
+    v.clock.advance(4999)
+    expect(v.accepted.every((s) => !s.closed)).toBe(true)
+    v.clock.advance(1)
+    await tick()
+    expect(v.accepted.filter((s) => s.closed).map((s) => s.id)).toEqual([1, 5])
+    expect(v.session.stats.inboundBacklog).toBe(0)
+    expect(v.clock.pending).toBe(0) // no ACK timer left (the victim has no keepalive)
+    // A later stream gets its own full timeout.
+    v.peer.data(Flag.SYN, 9, enc.encode('x'))
+    await tick()
+    v.clock.advance(4999)
+    expect(v.accepted.at(-1)!.closed).toBe(false)
+    v.clock.advance(1)
+    expect(YamuxError.is(v.accepted.at(-1)!.error, 'YAMUX_ACK_TIMEOUT')).toBe(true)
+  })
+
+  it('closed stream ids are remembered across thousands of later streams: a SYN reusing one is a violation', async () => {
+    const v = victim({}, { accept: (s) => s.setSink({ onData() {}, onEnd: () => s.end() }) })
+    // Stream 1 is opened and closed both ways, then 3,000 more after it.
+    for (let i = 0; i < 3001; i++) {
+      const id = 2 * i + 1
+      v.peer.channel.write(headerBytes(FrameType.WindowUpdate, Flag.SYN | Flag.FIN, id, 0))
+    }
+    await tick(5)
+    expect(v.session.closed).toBe(false)
+    expect(v.session.streamCount).toBe(0)
+    v.peer.channel.write(headerBytes(FrameType.WindowUpdate, Flag.SYN, 2 * 2000 + 1, 0))
+    expect(YamuxError.is(await closedWith(v.session), 'YAMUX_DUPLICATE_SYN')).toBe(true)
+  })
 })
 
 describe('adversarial: window', () => {
