@@ -10,7 +10,8 @@
 //    (`verifiedIdentityCacheSize: 0`: full verification every time, like js-libp2p,
 //    which has no such cache);
 // 2. secure-channel throughput over TCP loopback with the two ends in two
-//    processes (this one sends, a child receives and acknowledges), against a raw
+//    processes (a child sends, another receives and acknowledges; one pair per
+//    implementation, rounds interleaved), against a raw
 //    baseline measured in the same run: node:crypto ChaCha20-Poly1305 seal of
 //    65519-byte frames → TCP → open, no framing library.
 //
@@ -19,20 +20,48 @@
 //      node --expose-gc packages/interop/bench/noise.bench.mjs
 // Env: NOISE_BENCH_MIB (per transfer, default 256), NOISE_BENCH_HS_MS (default 3000),
 //      NOISE_BENCH_ONLY (`handshakes` or `throughput`: run one part only).
-import { spawn } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { noise as jsNoise } from '@chainsafe/libp2p-noise'
-import { generateKeyPair as jsGenerateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey as jsPeerIdFromPrivateKey } from '@libp2p/peer-id'
-import { tcp } from '@libp2p/tcp'
-import { multiaddrConnectionPair } from '@libp2p/utils'
-import { multiaddr } from '@multiformats/multiaddr'
-import { ByteStreamBase, StreamError } from '@switchyard/interface'
-import { createNoise } from '@switchyard/noise'
-import { generateKeyPair } from '@switchyard/peer-id'
-import { socketToConnection } from '@switchyard/transport-tcp'
+
+// Each process loads only the implementation it runs, as an application would: the
+// js-libp2p module graph in one of our processes (or ours in one of its) made every
+// mark-compact of that process dearer, and at ~600 MiB/s of cipher output the
+// external-memory pressure runs one after another (our channel ran at 330–440 MiB/s
+// with js-libp2p's modules merely imported, 600–800 MiB/s without).
+let ours
+let js
+async function loadOurs() {
+  const [{ ByteStreamBase, StreamError }, { createNoise }, { generateKeyPair }, { socketToConnection }] =
+    await Promise.all([
+      import('@switchyard/interface'),
+      import('@switchyard/noise'),
+      import('@switchyard/peer-id'),
+      import('@switchyard/transport-tcp'),
+    ])
+  ours = { ByteStreamBase, StreamError, createNoise, generateKeyPair, socketToConnection }
+  return ours
+}
+async function loadJs() {
+  const [
+    { noise },
+    { generateKeyPair },
+    { peerIdFromPrivateKey },
+    { tcp },
+    { multiaddrConnectionPair },
+    { multiaddr },
+  ] = await Promise.all([
+    import('@chainsafe/libp2p-noise'),
+    import('@libp2p/crypto/keys'),
+    import('@libp2p/peer-id'),
+    import('@libp2p/tcp'),
+    import('@libp2p/utils'),
+    import('@multiformats/multiaddr'),
+  ])
+  js = { noise, generateKeyPair, peerIdFromPrivateKey, tcp, multiaddrConnectionPair, multiaddr }
+  return js
+}
 
 if (typeof Promise.withResolvers !== 'function') {
   Promise.withResolvers = () => {
@@ -56,51 +85,55 @@ const log = Object.assign(() => {}, { enabled: false, trace() {}, error() {}, ne
 const logger = { forComponent: () => log }
 
 // ---- a tiny in-memory ByteStream pair (one microtask per delivery) ------------
-class MemStream extends ByteStreamBase {
-  peer
-  #out = []
-  #end = false
-  #scheduled = false
-  eofIn = false
-  eofOut = false
-  _write(chunk) {
-    this.#out.push(chunk)
-    this.#schedule()
-    return true
-  }
-  _end() {
-    this.#end = true
-    this.#schedule()
-  }
-  _destroy(err) {
-    this.#out = []
-    const peer = this.peer
-    if (!(this.eofIn && this.eofOut) && !peer.closed) {
-      queueMicrotask(() => peer.finish(err ?? new StreamError('STREAM_RESET', 'reset')))
-    }
-  }
-  #schedule() {
-    if (this.#scheduled) return
-    this.#scheduled = true
-    queueMicrotask(() => {
-      this.#scheduled = false
-      const peer = this.peer
-      for (const c of this.#out) peer.push(c)
-      this.#out = []
-      if (this.#end && !this.eofOut) {
-        this.eofOut = true
-        peer.eofIn = true
-        peer.pushEnd()
-      }
-    })
-  }
-}
 function memPair() {
+  const MemStream = (memStreamClass ??= makeMemStream(ours.ByteStreamBase, ours.StreamError))
   const a = new MemStream()
   const b = new MemStream()
   a.peer = b
   b.peer = a
   return [a, b]
+}
+let memStreamClass
+function makeMemStream(ByteStreamBase, StreamError) {
+  return class MemStream extends ByteStreamBase {
+    peer
+    #out = []
+    #end = false
+    #scheduled = false
+    eofIn = false
+    eofOut = false
+    _write(chunk) {
+      this.#out.push(chunk)
+      this.#schedule()
+      return true
+    }
+    _end() {
+      this.#end = true
+      this.#schedule()
+    }
+    _destroy(err) {
+      this.#out = []
+      const peer = this.peer
+      if (!(this.eofIn && this.eofOut) && !peer.closed) {
+        queueMicrotask(() => peer.finish(err ?? new StreamError('STREAM_RESET', 'reset')))
+      }
+    }
+    #schedule() {
+      if (this.#scheduled) return
+      this.#scheduled = true
+      queueMicrotask(() => {
+        this.#scheduled = false
+        const peer = this.peer
+        for (const c of this.#out) peer.push(c)
+        this.#out = []
+        if (this.#end && !this.eofOut) {
+          this.eofOut = true
+          peer.eofIn = true
+          peer.pushEnd()
+        }
+      })
+    }
+  }
 }
 
 /** Runs `fn` repeatedly for `ms`; returns handshakes per wall second and CPU µs per call. */
@@ -121,6 +154,7 @@ const HS_SLICES = 6
 /** One implementation's handshake: both ends in this process, over an in-memory pair. */
 async function handshakeFn(impl) {
   if (impl === 'ours' || impl === 'ours-nocache') {
+    const { createNoise, generateKeyPair } = await loadOurs()
     const cache = impl === 'ours' ? {} : { verifiedIdentityCacheSize: 0 }
     const a = createNoise({ privateKey: generateKeyPair(), muxers: ['/yamux/1.0.0'], ...cache })
     const b = createNoise({ privateKey: generateKeyPair(), muxers: ['/yamux/1.0.0'], ...cache })
@@ -131,9 +165,15 @@ async function handshakeFn(impl) {
       r2.stream.destroy()
     }
   }
+  const {
+    noise: jsNoise,
+    generateKeyPair: jsGenerateKeyPair,
+    peerIdFromPrivateKey,
+    multiaddrConnectionPair,
+  } = await loadJs()
   const mk = async () => {
     const privateKey = await jsGenerateKeyPair('Ed25519')
-    const peerId = jsPeerIdFromPrivateKey(privateKey)
+    const peerId = peerIdFromPrivateKey(privateKey)
     const upgrader = { getStreamMuxers: () => new Map([['/yamux/1.0.0', { protocol: '/yamux/1.0.0' }]]) }
     return jsNoise()({ peerId, privateKey, logger, upgrader })
   }
@@ -262,6 +302,7 @@ async function childMain(mode) {
     return
   }
   if (mode === 'switchyard') {
+    const { createNoise, generateKeyPair, socketToConnection } = await loadOurs()
     const noise = createNoise({ privateKey: generateKeyPair() })
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, async (socket) => {
       const { stream } = await noise.secureInbound(socketToConnection(socket))
@@ -282,8 +323,15 @@ async function childMain(mode) {
     return
   }
   // js-libp2p: @libp2p/tcp listener, its connection handed to @chainsafe/libp2p-noise.
+  const {
+    noise: jsNoise,
+    generateKeyPair: jsGenerateKeyPair,
+    peerIdFromPrivateKey,
+    tcp,
+    multiaddr,
+  } = await loadJs()
   const privateKey = await jsGenerateKeyPair('Ed25519')
-  const peerId = jsPeerIdFromPrivateKey(privateKey)
+  const peerId = peerIdFromPrivateKey(privateKey)
   const enc = jsNoise()({ peerId, privateKey, logger, upgrader: { getStreamMuxers: () => new Map() } })
   const transport = tcp()({ logger })
   const listener = transport.createListener({
@@ -335,8 +383,7 @@ const childCpu = () => {
 }
 
 /** A connected sender of one kind: `round()` sends TRANSFER_BYTES and waits for the ack. */
-async function rawSender() {
-  const { child, port, state } = await startChild('raw')
+async function rawSender(port) {
   const socket = net.connect({ host: '127.0.0.1', port, noDelay: true })
   await new Promise((r) => socket.once('connect', r))
   const key = Buffer.alloc(32, 7)
@@ -362,18 +409,11 @@ async function rawSender() {
     }
     await acked
   }
-  return {
-    round,
-    state,
-    close: () => {
-      socket.destroy()
-      child.kill()
-    },
-  }
+  return { round, close: () => socket.destroy() }
 }
 
-async function switchyardSender() {
-  const { child, port, state } = await startChild('switchyard')
+async function switchyardSender(port) {
+  const { createNoise, generateKeyPair, socketToConnection } = await loadOurs()
   const noise = createNoise({ privateKey: generateKeyPair() })
   const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true, noDelay: true })
   await new Promise((r) => socket.once('connect', r))
@@ -388,20 +428,19 @@ async function switchyardSender() {
     }
     await acked
   }
-  return {
-    round,
-    state,
-    close: () => {
-      stream.destroy()
-      child.kill()
-    },
-  }
+  return { round, close: () => stream.destroy() }
 }
 
-async function jsSender() {
-  const { child, port, state } = await startChild('js')
+async function jsSender(port) {
+  const {
+    noise: jsNoise,
+    generateKeyPair: jsGenerateKeyPair,
+    peerIdFromPrivateKey,
+    tcp,
+    multiaddr,
+  } = await loadJs()
   const privateKey = await jsGenerateKeyPair('Ed25519')
-  const peerId = jsPeerIdFromPrivateKey(privateKey)
+  const peerId = peerIdFromPrivateKey(privateKey)
   const enc = jsNoise()({ peerId, privateKey, logger, upgrader: { getStreamMuxers: () => new Map() } })
   const transport = tcp()({ logger })
   const { connection } = await transport.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`), {
@@ -418,47 +457,82 @@ async function jsSender() {
     }
     await acked
   }
-  return {
-    round,
-    state,
-    close: () => {
-      connection.abort(new Error('done'))
-      child.kill()
+  return { round, close: () => connection.abort(new Error('done')) }
+}
+
+const SENDERS = { raw: rawSender, switchyard: switchyardSender, js: jsSender }
+
+/**
+ * A sender in a process of its own (`sender <impl> <port>`): on 'round' it sends
+ * TRANSFER_BYTES, waits for the ack and answers its wall time and CPU time.
+ */
+async function senderMain(impl, port) {
+  const sender = await SENDERS[impl](port)
+  process.on('message', async (m) => {
+    if (m === 'close') {
+      sender.close()
+      process.exit(0)
+    }
+    const c0 = process.cpuUsage()
+    const t0 = performance.now()
+    await sender.round()
+    const wallS = (performance.now() - t0) / 1000
+    const c = process.cpuUsage(c0)
+    process.send({ wallS, cpuUs: c.user + c.system })
+  })
+  process.send('ready')
+}
+
+function startSender(impl, port) {
+  const child = fork(fileURLToPath(import.meta.url), ['sender', impl, String(port)], { stdio: 'inherit' })
+  const next = () => new Promise((resolve) => child.once('message', resolve))
+  return next().then(() => ({
+    round: () => {
+      const reply = next()
+      child.send('round')
+      return reply
     },
-  }
+    close: () => child.send('close'),
+  }))
 }
 
 /**
- * Runs ROUNDS rounds of every sender, interleaved (so that a change in machine
- * load hits all alike); per sender, the best wall-clock MiB/s of rounds 2..n and
- * the MiB per CPU-second of both processes in that round.
+ * Runs ROUNDS rounds of every implementation, interleaved (so that a change in machine
+ * load hits all alike); per implementation, the best wall-clock MiB/s of rounds 2..n
+ * and the MiB per CPU-second of both processes in that round. Each sender and each
+ * receiver runs in a process of its own: in one shared sender process each paid for
+ * the others' heaps (and a forced GC before each round shrank the young generation),
+ * which put ours at 437–605 MiB/s in the bench against 600–830 alone.
  */
 async function throughput() {
-  const senders = { raw: await rawSender(), switchyard: await switchyardSender(), js: await jsSender() }
+  const impls = {}
+  for (const name of Object.keys(SENDERS)) {
+    const receiver = await startChild(name)
+    impls[name] = { receiver, sender: await startSender(name, receiver.port) }
+  }
   const best = { raw: { wall: 0, cpu: 0 }, switchyard: { wall: 0, cpu: 0 }, js: { wall: 0, cpu: 0 } }
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, s] of Object.entries(senders)) {
-      globalThis.gc?.()
-      const childBefore = s.state.cpuUs
-      const c0 = process.cpuUsage()
-      const t0 = performance.now()
-      await s.round()
-      const wallS = (performance.now() - t0) / 1000
-      await new Promise((res) => setTimeout(res, 20)) // the child's CPU line follows its ack
-      const c = process.cpuUsage(c0)
-      const cpuS = (c.user + c.system + s.state.cpuUs - childBefore) / 1e6
+    for (const [name, { receiver, sender }] of Object.entries(impls)) {
+      const childBefore = receiver.state.cpuUs
+      const { wallS, cpuUs } = await sender.round()
+      await new Promise((res) => setTimeout(res, 20)) // the receiver's CPU line follows its ack
+      const cpuS = (cpuUs + receiver.state.cpuUs - childBefore) / 1e6
       if (r === 0) continue
       const mib = TRANSFER_BYTES / MIB
       best[name].wall = Math.max(best[name].wall, mib / wallS)
       best[name].cpu = Math.max(best[name].cpu, mib / cpuS)
     }
   }
-  for (const s of Object.values(senders)) s.close()
+  for (const { receiver, sender } of Object.values(impls)) {
+    sender.close()
+    receiver.child.kill()
+  }
   return best
 }
 
 async function main() {
   if (process.argv[2] === 'child') return childMain(process.argv[3])
+  if (process.argv[2] === 'sender') return senderMain(process.argv[3], Number(process.argv[4]))
   if (process.argv[2] === 'hs-child') return handshakeChild(process.argv[3])
   const progress = (m) => process.stderr.write(`noise.bench: ${m}\n`)
   const rows = [['metric', 'switchyard', 'js-libp2p', 'ratio', 'goal']]

@@ -323,7 +323,10 @@ const scenarios = [
     run: async (c) => {
       const inFlight = (ms) => {
         const runs = Array.from({ length: 64 }, () => forMs(ms, () => c.echo1()))
-        return Promise.all(runs).then((rs) => ({ n: rs.reduce((a, r) => a + r.n, 0), s: Math.max(...rs.map((r) => r.s)) }))
+        return Promise.all(runs).then((rs) => ({
+          n: rs.reduce((a, r) => a + r.n, 0),
+          s: Math.max(...rs.map((r) => r.s)),
+        }))
       }
       await inFlight(ECHO_WARMUP_MS)
       return perSecond(await inFlight(ECHO_MEASURE_MS))
@@ -342,13 +345,14 @@ async function main() {
     if (only !== undefined && !s.name.includes(only)) continue
     const js =
       onlyImpl === undefined || onlyImpl === 'js-libp2p-yamux'
-        ? await run('js-libp2p-yamux', s.run)
+        ? await runInChild('js-libp2p-yamux', s)
         : Number.NaN
     const ours =
-      onlyImpl === undefined || onlyImpl === 'switchyard' ? await run('switchyard', s.run) : Number.NaN
+      onlyImpl === undefined || onlyImpl === 'switchyard' ? await runInChild('switchyard', s) : Number.NaN
     // The MB/s rows also move the same bytes over a bare socket (no multiplexer): the
     // most any multiplexer can reach here, so raw / js is the highest ratio possible.
-    const raw = onlyImpl === undefined && s.name.includes('MB/s') ? await run('raw TCP', s.run) : Number.NaN
+    const raw =
+      onlyImpl === undefined && s.name.includes('MB/s') ? await runInChild('raw TCP', s) : Number.NaN
     rows.push({
       scenario: s.name,
       'js-libp2p-yamux': js.toFixed(1),
@@ -363,8 +367,32 @@ async function main() {
   console.table(rows)
 }
 
-// ---- child: server ------------------------------------------------------------------
-if (process.argv[2] === 'server') {
+/**
+ * Runs one scenario's client side in a process of its own, which loads only that
+ * implementation (as an application would): the client of the second implementation
+ * must not carry the first one's modules and heap.
+ */
+async function runInChild(name, scenario) {
+  const child = fork(fileURLToPath(import.meta.url), ['client', name, scenario.name], {
+    stdio: 'inherit',
+    execArgv: process.execArgv,
+  })
+  const [reply] = await once(child, 'message')
+  await once(child, 'exit')
+  if (reply.error !== undefined) throw new Error(`${name}: ${reply.error}`)
+  return reply.value
+}
+
+// ---- children: server, client -----------------------------------------------------------
+if (process.argv[2] === 'client') {
+  const scenario = scenarios.find((s) => s.name === process.argv[4])
+  try {
+    process.send({ value: await run(process.argv[3], scenario.run) })
+  } catch (err) {
+    process.send({ error: String(err?.stack ?? err) })
+  }
+  process.disconnect()
+} else if (process.argv[2] === 'server') {
   const impl = await impls[process.argv[3]]()
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => impl.serve(socket))
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }))

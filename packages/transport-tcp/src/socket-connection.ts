@@ -6,7 +6,9 @@
  *   bytes (default 1 MiB, at least the socket's own mark), and the socket's `'drain'` is our drain.
  *   Node's default socket mark (16 KiB) is far below one muxer batch (256 KiB): every batch
  *   would wait for the socket to empty, leaving the loopback pipe idle in between.
- *   Writes made in the same tick are corked together and flushed in one `writev`.
+ *   Writes made in the same tick are gathered and handed over in a microtask: a single chunk
+ *   as one `socket.write` (no corking, no buffered request, no `nextTick`: a muxer or a Noise
+ *   channel already gives one chunk per tick), several corked together into one `writev`.
  * - A full read buffer (`push()` false) → `socket.pause()`; `_readMore` → `socket.resume()`.
  * - `end` → `socket.end()` (the socket must allow half-open, so the remote may keep sending).
  * - `destroy()` → `socket.destroy()`; `destroy(err)` → `socket.resetAndDestroy()` (TCP RST),
@@ -17,7 +19,7 @@
 import type { Socket } from 'node:net'
 import { isIPv4 } from 'node:net'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { ByteStreamBase, type RawConnection, TransportError } from '@switchyard/interface'
+import { ByteStreamBase, microtask, type RawConnection, TransportError } from '@switchyard/interface'
 import { toMultiaddr } from './addr.js'
 
 /** The socket's connection, for the shared socket listeners. */
@@ -58,7 +60,9 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
   readonly localAddr: Multiaddr
   readonly #socket: Socket
   readonly #writableHwm: number
-  #corked = false
+  /** Chunks written in this tick, not yet handed to the socket. */
+  #pending: Uint8Array[] | undefined
+  #pendingBytes = 0
 
   constructor(socket: Socket, init: SocketConnectionInit = {}) {
     super(init)
@@ -124,7 +128,7 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
    * counts bytes still queued in the socket.
    */
   get bytesWritten(): number {
-    return this.#socket.bytesWritten
+    return this.#socket.bytesWritten + this.#pendingBytes
   }
 
   /** Queues `chunks` (taken over) as one gathered write: they leave in the same `writev`. */
@@ -133,27 +137,70 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
   }
 
   protected _write(chunk: Uint8Array): boolean {
-    const socket = this.#socket
-    if (!this.#corked) {
-      // Coalesce the writes of this tick (frame headers, small frames) into one writev.
-      this.#corked = true
-      socket.cork()
-      process.nextTick(SocketConnection.#uncork, this)
+    const pending = this.#pending
+    if (pending === undefined) {
+      this.#pending = [chunk]
+      // One microtask for every connection written to in this tick, and no closure each.
+      toFlush.push(this)
+      if (toFlush.length === 1) microtask(SocketConnection.#flushAll)
+    } else {
+      pending.push(chunk)
     }
-    socket.write(chunk)
-    return socket.writableLength < this.#writableHwm
+    this.#pendingBytes += chunk.byteLength
+    return this.#socket.writableLength + this.#pendingBytes < this.#writableHwm
   }
 
-  static #uncork(conn: SocketConnection): void {
-    conn.#corked = false
-    conn.#socket.uncork()
+  /**
+   * Hands the chunks of this tick to the socket. With the socket's own mark at or below
+   * ours, a `false` from `_write` means the socket will see at least its mark here and
+   * set its needDrain: its 'drain' follows.
+   */
+  static #flushAll(this: void): void {
+    const list = toFlush
+    toFlush = []
+    for (const conn of list) {
+      try {
+        conn.#flushPending()
+      } catch (cause) {
+        // A socket that refuses a write is broken: that connection fails, the others flush.
+        conn.finish(
+          new TransportError(
+            'TRANSPORT_CONNECTION_FAILED',
+            conn.remoteAddr.toString(),
+            'socket write failed',
+            {
+              cause,
+            },
+          ),
+        )
+      }
+    }
+  }
+
+  #flushPending(): void {
+    const pending = this.#pending
+    if (pending === undefined) return
+    this.#pending = undefined
+    this.#pendingBytes = 0
+    const socket = this.#socket
+    if (socket.destroyed || socket.writableEnded) return
+    if (pending.length === 1) {
+      socket.write(pending[0]!)
+      return
+    }
+    socket.cork()
+    for (const chunk of pending) socket.write(chunk)
+    socket.uncork()
   }
 
   protected _end(): void {
+    this.#flushPending()
     this.#socket.end()
   }
 
   protected _destroy(err: Error | undefined): void {
+    this.#pending = undefined
+    this.#pendingBytes = 0
     const socket = this.#socket
     if (socket.destroyed) return
     if (err === undefined) {
@@ -171,6 +218,9 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
     this.#socket.resume()
   }
 }
+
+/** Connections with chunks written in this tick, flushed together in one microtask. */
+let toFlush: SocketConnection[] = []
 
 /**
  * The remote address of an accepted socket. For the common IPv4 case the multiaddr is
