@@ -93,7 +93,8 @@ export class FrameBatch {
         }
       }
     }
-    if (offset > runStart) out.push(buf.subarray(runStart, offset))
+    if (offset > runStart)
+      out.push(runStart === 0 && offset === buf.byteLength ? buf : buf.subarray(runStart, offset))
     meta.length = 0
     pieces.length = 0
     this.#frames = 0

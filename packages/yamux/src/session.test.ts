@@ -28,6 +28,51 @@ describe('YamuxSession: streams', () => {
     expect(client.streamCount + server.streamCount).toBe(0)
   })
 
+  it('a new stream sends its SYN with the first data, or bare after a macrotask if nothing is written', async () => {
+    const v = victim({}, { direction: 'outbound' })
+    const withData = await v.session.newStream()
+    withData.write(enc.encode('x'))
+    const bare = await v.session.newStream()
+    await new Promise((r) => setImmediate(r))
+    await tick()
+    const frames = v.peer.frames.filter((f) => f.type !== FrameType.Ping)
+    expect(frames.map((f) => [f.type, f.flags, f.streamId, f.length])).toEqual([
+      [FrameType.Data, Flag.SYN, withData.id, 1],
+      [FrameType.WindowUpdate, Flag.SYN, bare.id, 0],
+    ])
+  })
+
+  it('the macrotask that announces bare SYNs is cancelled once every new stream sent its SYN with data', async () => {
+    const cleared: unknown[] = []
+    const realClear = globalThis.clearImmediate
+    globalThis.clearImmediate = ((h: NodeJS.Immediate) => {
+      cleared.push(h)
+      realClear(h)
+    }) as typeof clearImmediate
+    try {
+      const v = victim({}, { direction: 'outbound' })
+      const a = await v.session.newStream()
+      const b = await v.session.newStream()
+      // Microtasks only: a macrotask would let the announcement run.
+      const microtasks = async () => {
+        for (let i = 0; i < 20; i++) await null
+      }
+      a.write(enc.encode('a'))
+      await microtasks()
+      expect(cleared).toHaveLength(0) // b has not sent its SYN yet
+      b.write(enc.encode('b'))
+      await microtasks()
+      expect(cleared).toHaveLength(1)
+      await tick()
+      expect(v.peer.frames.map((f) => [f.flags, f.streamId])).toEqual([
+        [Flag.SYN, a.id],
+        [Flag.SYN, b.id],
+      ])
+    } finally {
+      globalThis.clearImmediate = realClear
+    }
+  })
+
   it('client streams are odd, server streams even, and ids increase by 2', async () => {
     const { client, server } = sessionPair()
     expect([(await client.newStream()).id, (await client.newStream()).id]).toEqual([1, 3])

@@ -592,17 +592,33 @@ export class YamuxSession implements StreamMuxer {
    */
   #announce(stream: YamuxStream): void {
     this.#announcing.push(stream)
+    this.#unannounced++
     if (this.#announceImmediate !== undefined) return
     this.#announceImmediate = setImmediate(() =>
       this.#guard(() => {
         this.#announceImmediate = undefined
         const list = this.#announcing
         this.#announcing = []
-        for (const s of list) if (!s.closed) this.#markDirty(s)
+        this.#unannounced = 0
+        for (const s of list) if (!s.closed && s.synPending) this.#markDirty(s)
       }),
     )
   }
+
+  /**
+   * A new stream's SYN went out (with data, usually). When every stream waiting for the
+   * macrotask has sent its SYN, the macrotask is not needed: cancelled, it costs no extra
+   * turn of the event loop (a pending immediate makes the loop poll without blocking).
+   */
+  #synSent(): void {
+    if (this.#unannounced === 0 || --this.#unannounced > 0) return
+    if (this.#announceImmediate !== undefined) clearImmediate(this.#announceImmediate)
+    this.#announceImmediate = undefined
+    this.#announcing = []
+  }
   #announcing: YamuxStream[] = []
+  /** Streams in `#announcing` that have not sent their SYN yet (an upper bound: a closed one stays counted). */
+  #unannounced = 0
   #announceImmediate: ReturnType<typeof setImmediate> | undefined
 
   #scheduleFlush(): void {
@@ -800,6 +816,7 @@ export class YamuxSession implements StreamMuxer {
       rtt: () => this.#rtt,
       markDirty: (stream) => this.#markDirty(stream),
       announce: (stream) => this.#announce(stream),
+      synSent: () => this.#synSent(),
       sendReset: (id) => {
         if (this.#state !== 'closed') this.#queueControl(FrameType.WindowUpdate, Flag.RST, id, 0)
       },
@@ -1023,6 +1040,7 @@ export class YamuxSession implements StreamMuxer {
     if (this.#announceImmediate !== undefined) clearImmediate(this.#announceImmediate)
     this.#announceImmediate = undefined
     this.#announcing = []
+    this.#unannounced = 0
     const closedErr = err ?? new YamuxError('YAMUX_SESSION_CLOSED', 'the session is closed')
     const ping = this.#ping
     this.#ping = undefined

@@ -45,6 +45,8 @@ export interface StreamHost {
   markDirty(stream: YamuxStream): void
   /** A new outbound stream: send its SYN soon even if nothing is written. */
   announce(stream: YamuxStream): void
+  /** An outbound stream's SYN was put into a batch. */
+  synSent(): void
   /** Queue a RST for a stream that is gone. */
   sendReset(streamId: number): void
   /** Our ACK went out (inbound) or theirs arrived (outbound). */
@@ -131,6 +133,10 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
   /** The send window the remote granted us. */
   get sendWindowBytes(): number {
     return this.#sendWindow
+  }
+  /** Our SYN has not been put into a batch yet (outbound streams). */
+  get synPending(): boolean {
+    return (this.#openFlags & Flag.SYN) !== 0
   }
   /** Whether the session's dirty list holds this stream (session bookkeeping). */
   get inDirty(): boolean {
@@ -267,6 +273,7 @@ export class YamuxStream extends ByteStreamBase implements MuxedStream {
     if (flags !== 0) {
       this.#openFlags = 0
       if (flags & Flag.ACK) this.#transition('ack-sent')
+      else if (flags & Flag.SYN) this.#host.synSent()
     }
     return 0
   }
