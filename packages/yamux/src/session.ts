@@ -49,6 +49,9 @@ import { type StreamHost, YamuxStream } from './stream.js'
 /** Ids of closed streams remembered to tell "late frame" from "never opened". */
 const CLOSED_IDS_REMEMBERED = 4096
 
+/** Sessions with a flush scheduled, flushed together in one microtask. */
+let toFlush: YamuxSession[] = []
+
 /** Byte accounting of a session, for tests and metrics. */
 export interface YamuxSessionStats {
   streams: number
@@ -625,12 +628,25 @@ export class YamuxSession implements StreamMuxer {
     if (this.#flushScheduled || this.#flushing || this.#channelBlocked || this.#channelWrite === 'ended')
       return
     this.#flushScheduled = true
-    microtask(() =>
-      this.#guard(() => {
-        this.#flushScheduled = false
-        this.#flush()
-      }),
-    )
+    // One microtask for every session with frames in this tick, and no closure each.
+    toFlush.push(this)
+    if (toFlush.length === 1) microtask(YamuxSession.#flushAll)
+  }
+
+  static #flushAll(this: void): void {
+    const list = toFlush
+    toFlush = []
+    for (const session of list) session.#scheduledFlush()
+  }
+
+  #scheduledFlush(): void {
+    if (!this.#flushScheduled) return
+    this.#flushScheduled = false
+    try {
+      this.#flush()
+    } catch (cause) {
+      this.#internalError(cause)
+    }
   }
 
   /**
