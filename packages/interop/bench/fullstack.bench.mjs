@@ -9,17 +9,19 @@
 //   BENCH_CHILD_PROF=DIR: the listener children run with `--cpu-prof --cpu-prof-dir=DIR`
 //   (profile this process with `node --cpu-prof`).
 //   BENCH_ROUNDS (default 3). BENCH_SKIP: comma list of connect,cconnect,streams,perf,baseline,memory,idle10k.
-import { spawn } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
 import { createDecipheriv, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { connect as netConnect } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { multiaddr } from '@multiformats/multiaddr'
-import { createTcpHost } from '../../cli/dist/index.js'
-import { ECHO_PROTOCOL } from '../../echo/dist/index.js'
-import { readAll } from '../../interface/dist/index.js'
-import { PERF_PROTOCOL, runPerf } from '../../perf/dist/index.js'
-import { createJsNode } from './fullstack/js-node.mjs'
+
+// The client side of each implementation runs in a process of its own that loads only
+// that implementation (`round-child`), as an application would: loaded together, each
+// paid for the other's module graph and heap (every mark-compact marks it all; at
+// hundreds of MB/s of cipher output those run back to back).
+const ECHO_PROTOCOL = '/echo/1.0.0'
+const PERF_PROTOCOL = '/perf/1.0.0'
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
 const SCALE = Number(process.env.BENCH_SCALE ?? 1)
@@ -97,71 +99,84 @@ async function spawnListener(kind, extraArgs = []) {
 
 const ONE = new Uint8Array([42])
 
-const switchyardSide = {
-  name: 'Switchyard',
-  newClient: () => createTcpHost({ maxConnections: 20_000 }),
-  closeClient: (h) => h.close(),
-  dial: (h, addr) => h.dial(addr),
-  closeConn: (c) => c.close(),
-  async echoOne(conn, optimistic = false) {
-    const s = await conn.newStream(ECHO_PROTOCOL, optimistic ? { lazy: true } : {})
-    const reply = readAll(s, { maxBytes: 1 })
-    s.write(ONE)
-    s.end()
-    await reply
-  },
-  async perf(conn, up, down) {
-    const r = await runPerf(await conn.newStream(PERF_PROTOCOL), { uploadBytes: up, downloadBytes: down })
-    return r.totalMs
-  },
+async function loadSwitchyardSide() {
+  const [{ createTcpHost }, { readAll }, { runPerf }] = await Promise.all([
+    import('../../cli/dist/index.js'),
+    import('../../interface/dist/index.js'),
+    import('../../perf/dist/index.js'),
+  ])
+  return {
+    name: 'Switchyard',
+    newClient: () => createTcpHost({ maxConnections: 20_000 }),
+    closeClient: (h) => h.close(),
+    dial: (h, addr) => h.dial(addr),
+    closeConn: (c) => c.close(),
+    async echoOne(conn, optimistic = false) {
+      const s = await conn.newStream(ECHO_PROTOCOL, optimistic ? { lazy: true } : {})
+      const reply = readAll(s, { maxBytes: 1 })
+      s.write(ONE)
+      s.end()
+      await reply
+    },
+    async perf(conn, up, down) {
+      const r = await runPerf(await conn.newStream(PERF_PROTOCOL), { uploadBytes: up, downloadBytes: down })
+      return r.totalMs
+    },
+  }
 }
 
-const jsSide = {
-  name: 'js-libp2p',
-  newClient: () => createJsNode([]),
-  closeClient: (n) => n.stop(),
-  dial: (n, addr) => n.dial(multiaddr(addr), { force: true }),
-  closeConn: (c) => c.close(),
-  async echoOne(conn, optimistic = false) {
-    const s = await conn.newStream(ECHO_PROTOCOL, optimistic ? { negotiateFully: false } : {})
-    const done = new Promise((resolve, reject) => {
-      let n = 0
-      s.addEventListener('message', (e) => {
-        n += e.data.byteLength
+async function loadJsSide() {
+  const [{ multiaddr }, { createJsNode }] = await Promise.all([
+    import('@multiformats/multiaddr'),
+    import('./fullstack/js-node.mjs'),
+  ])
+  return {
+    name: 'js-libp2p',
+    newClient: () => createJsNode([]),
+    closeClient: (n) => n.stop(),
+    dial: (n, addr) => n.dial(multiaddr(addr), { force: true }),
+    closeConn: (c) => c.close(),
+    async echoOne(conn, optimistic = false) {
+      const s = await conn.newStream(ECHO_PROTOCOL, optimistic ? { negotiateFully: false } : {})
+      const done = new Promise((resolve, reject) => {
+        let n = 0
+        s.addEventListener('message', (e) => {
+          n += e.data.byteLength
+        })
+        s.addEventListener('close', (e) =>
+          e.error ? reject(e.error) : n === 1 ? resolve() : reject(new Error('short echo')),
+        )
       })
-      s.addEventListener('close', (e) =>
-        e.error ? reject(e.error) : n === 1 ? resolve() : reject(new Error('short echo')),
-      )
-    })
-    s.send(ONE)
-    await s.close()
-    await done
-  },
-  async perf(conn, up, down) {
-    const s = await conn.newStream(PERF_PROTOCOL)
-    const t0 = performance.now()
-    const done = new Promise((resolve, reject) => {
-      let n = 0
-      s.addEventListener('message', (e) => {
-        n += e.data.byteLength
+      s.send(ONE)
+      await s.close()
+      await done
+    },
+    async perf(conn, up, down) {
+      const s = await conn.newStream(PERF_PROTOCOL)
+      const t0 = performance.now()
+      const done = new Promise((resolve, reject) => {
+        let n = 0
+        s.addEventListener('message', (e) => {
+          n += e.data.byteLength
+        })
+        s.addEventListener('close', (e) =>
+          e.error ? reject(e.error) : n === down ? resolve() : reject(new Error(`perf: got ${n} of ${down}`)),
+        )
       })
-      s.addEventListener('close', (e) =>
-        e.error ? reject(e.error) : n === down ? resolve() : reject(new Error(`perf: got ${n} of ${down}`)),
-      )
-    })
-    const head = new Uint8Array(8)
-    new DataView(head.buffer).setBigUint64(0, BigInt(down))
-    s.send(head)
-    const zeros = new Uint8Array(64 * 1024)
-    for (let sent = 0; sent < up; ) {
-      const n = Math.min(zeros.byteLength, up - sent)
-      sent += n
-      if (!s.send(n === zeros.byteLength ? zeros : zeros.subarray(0, n))) await s.onDrain()
-    }
-    await s.close()
-    await done
-    return performance.now() - t0
-  },
+      const head = new Uint8Array(8)
+      new DataView(head.buffer).setBigUint64(0, BigInt(down))
+      s.send(head)
+      const zeros = new Uint8Array(64 * 1024)
+      for (let sent = 0; sent < up; ) {
+        const n = Math.min(zeros.byteLength, up - sent)
+        sent += n
+        if (!s.send(n === zeros.byteLength ? zeros : zeros.subarray(0, n))) await s.onDrain()
+      }
+      await s.close()
+      await done
+      return performance.now() - t0
+    },
+  }
 }
 
 // ---- workloads ------------------------------------------------------------------
@@ -397,6 +412,68 @@ async function idle10k() {
   }
 }
 
+// ---- one round of one side, in a child process -------------------------------------
+
+/** The client workloads of one side against `addr`: the values of one round, by key. */
+let loadedSide
+async function clientRound(k, addr) {
+  const side = (loadedSide ??= k === 'sy' ? await loadSwitchyardSide() : await loadJsSide())
+  const out = {}
+  if (!SKIP.has('connect')) out.connectMs = await connectSeq(side, addr)
+  if (!SKIP.has('cconnect')) out.cconnectPerSec = await connectConcurrent(side, addr)
+  const client = await side.newClient()
+  try {
+    const conn = await side.dial(client, addr)
+    if (!SKIP.has('streams')) {
+      const s = await streams(side, conn)
+      out.streamsSeq = s.seq
+      out.streamsConc = s.conc
+      out.streamsSeqOptimistic = s.seqOptimistic
+    }
+    if (!SKIP.has('perf')) {
+      const p = await perf(side, conn)
+      out.perfDown = p.down
+      out.perfUp = p.up
+      out.perfMulti = p.multi
+    }
+    await side.closeConn(conn)
+  } finally {
+    await side.closeClient(client)
+  }
+  return out
+}
+
+/** A long-lived client process of one side (its JIT and heap stay warm across rounds). */
+function startSideChild(k) {
+  const child = fork(fileURLToPath(import.meta.url), ['side-child', k], {
+    stdio: 'inherit',
+    execArgv: ['--expose-gc', '--max-old-space-size=8192', ...process.execArgv],
+  })
+  return {
+    async round(addr) {
+      const reply = once(child, 'message')
+      child.send({ addr })
+      const [r] = await reply
+      if (r.error !== undefined) throw new Error(`${k} round: ${r.error}`)
+      return r.values
+    },
+    stop: () => child.disconnect(),
+  }
+}
+
+if (process.argv[2] === 'side-child') {
+  const k = process.argv[3]
+  process.on('message', async ({ addr }) => {
+    try {
+      process.send({ values: await clientRound(k, addr) })
+    } catch (err) {
+      process.send({ error: String(err?.stack ?? err) })
+    }
+  })
+  process.on('disconnect', () => process.exit(0))
+  await new Promise(() => {}) // serves rounds until the parent disconnects
+}
+
 // ---- run ------------------------------------------------------------------------
 
 const results = { js: {}, sy: {} }
@@ -407,38 +484,23 @@ const listeners = {
   js: only === undefined || only.includes('js') ? await spawnListener('js') : undefined,
   sy: only === undefined || only.includes('sy') ? await spawnListener('switchyard') : undefined,
 }
-const sides = { js: jsSide, sy: switchyardSide }
+const sideNames = { js: 'js-libp2p', sy: 'Switchyard' }
+const clients = {
+  js: listeners.js && startSideChild('js'),
+  sy: listeners.sy && startSideChild('sy'),
+}
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const k of (round % 2 ? ['js', 'sy'] : ['sy', 'js']).filter((k) => listeners[k] !== undefined)) {
-      const side = sides[k]
-      const addr = listeners[k].addr
-      log(`round ${round} ${side.name}`)
-      if (!SKIP.has('connect')) push(k, 'connectMs', await connectSeq(side, addr))
-      if (!SKIP.has('cconnect')) push(k, 'cconnectPerSec', await connectConcurrent(side, addr))
-      const client = await side.newClient()
-      try {
-        const conn = await side.dial(client, addr)
-        if (!SKIP.has('streams')) {
-          const s = await streams(side, conn)
-          push(k, 'streamsSeq', s.seq)
-          push(k, 'streamsConc', s.conc)
-          push(k, 'streamsSeqOptimistic', s.seqOptimistic)
-        }
-        if (!SKIP.has('perf')) {
-          const p = await perf(side, conn)
-          push(k, 'perfDown', p.down)
-          push(k, 'perfUp', p.up)
-          push(k, 'perfMulti', p.multi)
-        }
-        await side.closeConn(conn)
-      } finally {
-        await side.closeClient(client)
-      }
+      log(`round ${round} ${sideNames[k]}`)
+      const r = await clients[k].round(listeners[k].addr)
+      for (const [key, v] of Object.entries(r)) push(k, key, v)
     }
     if (!SKIP.has('baseline') && !SKIP.has('perf')) push('sy', 'baseline', await sealedPipe(sizes.perfBytes))
   }
 } finally {
+  clients.js?.stop()
+  clients.sy?.stop()
   await Promise.all([listeners.js?.stop(), listeners.sy?.stop()])
 }
 
