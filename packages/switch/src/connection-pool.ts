@@ -122,8 +122,7 @@ export class ConnectionPool {
       this.#hooks.onConnected(peer)
       this.#learnConnected(record)
       ctx.events.emit({ type: 'connected', peer, conn: record.info! })
-      const pending = record.pending
-      record.pending = []
+      const pending = record.takePending()
       for (const dispatch of pending) dispatch()
       // Listen step 7 / seed 002 "Simultaneous Open": converge on one connection per peer.
       for (const other of list) {
@@ -185,8 +184,7 @@ export class ConnectionPool {
   #onClosed(record: ManagedConnection, err: Error | undefined): void {
     const ctx = this.#ctx
     this.#all.delete(record)
-    const pending = record.pending
-    record.pending = []
+    const pending = record.takePending()
     for (const dispatch of pending) dispatch()
     if (!record.added) return
     const conn = record.conn!

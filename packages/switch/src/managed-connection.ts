@@ -27,8 +27,11 @@ export class ManagedConnection {
   /** Protocols offered on this connection; `undefined` = every registered one (seed 000). */
   offered: Set<string> | undefined
   openedAt: number
-  lastActivityAt: number
-  lastPingAt: number
+  // Idle memory: the other times are kept as whole-ms offsets from `openedAt`. With the
+  // default clock (`Date.now`, ~1.7e12) each absolute time would need a 16-byte number
+  // box per field per connection; an offset stays a small integer in the object.
+  #activityOffset = 0
+  #pingOffset = 0
   /** A maintenance ping is in flight. */
   pinging = false
   successes = 0
@@ -38,7 +41,7 @@ export class ManagedConnection {
   bytesPerSecond: number | undefined
   /** Byte counters (read + written) and time at the last bandwidth sample. */
   #sampledBytes: number | undefined
-  #sampledAt = 0
+  #sampledOffset = 0
   // Idle memory: the per-stream tables below are made on first access (an empty Map
   // or Set costs ~150 B, and most connections of a busy listener are idle).
   #inbound: Map<string, number> | undefined
@@ -46,12 +49,33 @@ export class ManagedConnection {
   #learntProtocols: Set<string> | undefined
   #streams: Map<string, StreamInfo> | undefined
   /** Inbound streams negotiated before the connection was announced, dispatched right after. */
-  pending: Array<() => void> = []
+  pending: Array<() => void> = NO_PENDING
 
   constructor(now: number) {
     this.openedAt = now
-    this.lastActivityAt = now
-    this.lastPingAt = now
+  }
+
+  /** When a stream last opened on it, or a ping answered (ms, the switch's clock). */
+  get lastActivityAt(): number {
+    return this.openedAt + this.#activityOffset
+  }
+  set lastActivityAt(at: number) {
+    this.#activityOffset = at - this.openedAt
+  }
+
+  /** When the last maintenance ping answered (ms); `openedAt` before one did. */
+  get lastPingAt(): number {
+    return this.openedAt + this.#pingOffset
+  }
+  set lastPingAt(at: number) {
+    this.#pingOffset = at - this.openedAt
+  }
+
+  /** The inbound streams waiting for the announcement; the list is empty afterwards. */
+  takePending(): Array<() => void> {
+    const pending = this.pending
+    this.pending = NO_PENDING
+    return pending
   }
 
   get conn(): Connection | undefined {
@@ -152,11 +176,15 @@ export class ManagedConnection {
     const total = this.totalBytes
     if (total === undefined) return
     if (this.#sampledBytes !== undefined) {
-      const sample = throughputSample(total - this.#sampledBytes, now - this.#sampledAt, init)
+      const sample = throughputSample(
+        total - this.#sampledBytes,
+        now - (this.openedAt + this.#sampledOffset),
+        init,
+      )
       this.bytesPerSecond = smoothThroughput(this.bytesPerSecond, sample)
     }
     this.#sampledBytes = total
-    this.#sampledAt = now
+    this.#sampledOffset = now - this.openedAt
   }
 
   healthSample(): HealthSample {
@@ -172,3 +200,6 @@ export class ManagedConnection {
     return healthScore(this.healthSample(), init)
   }
 }
+
+/** The `pending` list of a connection with none: shared, never written (replaced on first use). */
+const NO_PENDING: Array<() => void> = []

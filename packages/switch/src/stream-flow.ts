@@ -219,7 +219,9 @@ export class StreamFlow {
       // Negotiated before the connection was announced: keep the event order
       // (connected before stream:opened) by dispatching right after the announcement.
       if (record.conn === undefined || conn.state === 'open') {
-        record.pending.push(() => this.#dispatch(record, reg, ps, conn))
+        const task = () => this.#dispatch(record, reg, ps, conn)
+        if (record.pending.length === 0) record.pending = [task]
+        else record.pending.push(task)
         return
       }
       ps.stream.destroy()

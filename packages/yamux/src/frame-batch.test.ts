@@ -21,6 +21,17 @@ describe('FrameBatch', () => {
     expect(b.frames).toBe(0)
   })
 
+  it('clear() drops what was added: the next take() has only what came after', () => {
+    const b = new FrameBatch()
+    b.frame(FrameType.Data, 0, 1, 2)
+    b.piece(new Uint8Array([1, 2]))
+    b.clear()
+    expect(b.size).toBe(0)
+    expect(b.frames).toBe(0)
+    b.frame(FrameType.WindowUpdate, 0, 3, 5)
+    expect(concat(b.take())).toEqual(Buffer.from(headerBytes(FrameType.WindowUpdate, 0, 3, 5)))
+  })
+
   it('chunks of successive batches never share bytes: an earlier chunk keeps its content', () => {
     const b = new FrameBatch()
     const taken: Array<{ chunk: Uint8Array; copy: Uint8Array }> = []

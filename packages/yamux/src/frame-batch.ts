@@ -67,6 +67,15 @@ export class FrameBatch {
     return this.#frames
   }
 
+  /** Drops everything added since the last `take()`. */
+  clear(): void {
+    this.#meta.length = 0
+    this.#pieces.length = 0
+    this.#frames = 0
+    this.#copied = 0
+    this.size = 0
+  }
+
   /**
    * The batch as chunks to write in order: freshly allocated runs of headers and
    * small pieces, and the large pieces themselves. The batch is empty afterwards.

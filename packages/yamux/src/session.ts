@@ -49,6 +49,18 @@ import { type StreamHost, YamuxStream } from './stream.js'
 /** Ids of closed streams remembered to tell "late frame" from "never opened". */
 const CLOSED_IDS_REMEMBERED = 4096
 
+// Shared empty lists (never written; see the session's list fields).
+const NO_STREAMS: YamuxStream[] = []
+const NO_NUMBERS: number[] = []
+const NO_WAITERS: Waiter[] = []
+
+/**
+ * The frame batch of every session: a flush fills it and takes it (empty again) before
+ * any channel write, and flushes do not interleave, so one serves all (idle memory: a
+ * batch and its two arrays per session otherwise).
+ */
+const sharedBatch = new FrameBatch()
+
 /** Sessions with a flush scheduled, flushed together in one microtask. */
 let toFlush: YamuxSession[] = []
 
@@ -99,7 +111,11 @@ export class YamuxSession implements StreamMuxer {
   readonly #decoder: FrameDecoder
   /** What the streams call back into; made with the first stream (idle sessions have none). */
   #host: StreamHost | undefined
-  readonly #streams = new Map<number, YamuxStream>()
+  /**
+   * Open streams by id; made with the first stream and dropped when the last one leaves:
+   * a Map keeps the table it grew to (~0.5 KiB after a few streams), per idle connection.
+   */
+  #streams: Map<number, YamuxStream> | undefined
   /**
    * Recently closed stream ids → whether the remote had ended the stream (data after that is
    * a violation), in two generations: `#closedIds` fills up to half the remembered count, then
@@ -121,21 +137,22 @@ export class YamuxSession implements StreamMuxer {
    * lazily: the head is trimmed past them, so the queue holds at most the streams opened
    * since the oldest unacknowledged one (which the timeout resets).
    */
-  #ackQueue: YamuxStream[] = []
+  #ackQueue: YamuxStream[] = NO_STREAMS
   #ackHead = 0
   /** Outbound streams the remote has not acknowledged (spec "ACK backlog"; each has `inBacklog` set). */
   #outboundBacklog = 0
-  #backlogWaiters: Waiter[] = []
-  #closeWaiters: Waiter[] = []
+  // Idle memory: the lists below start as shared empty arrays (never written: the first
+  // push makes the session's own), since an idle connection's session holds none.
+  #backlogWaiters: Waiter[] = NO_WAITERS
+  #closeWaiters: Waiter[] = NO_WAITERS
 
   // Outgoing.
   /** Flat control queue: type, flags, stream id, length per frame, from `#controlHead`. */
-  #control: number[] = []
+  #control: number[] = NO_NUMBERS
   #controlHead = 0
   #pongsQueued = 0
-  #dirty: YamuxStream[] = []
+  #dirty: YamuxStream[] = NO_STREAMS
   #dirtyHead = 0
-  readonly #batch = new FrameBatch()
   #flushScheduled = false
   #flushing = false
   #channelBlocked = false
@@ -161,12 +178,18 @@ export class YamuxSession implements StreamMuxer {
   #remoteGoAway: number | undefined
   #error: Error | undefined
   readonly #closeCallbacks = new CloseCallbacks()
-  #rtt = -1
+  /**
+   * Last RTT in whole µs, -1 before the first. Idle memory: whole numbers stay small
+   * integers in the object; a field that ever holds a fraction gets a 16-byte box in
+   * every session (V8 field representation). Likewise `#ackTimerDeadline` (whole ms).
+   */
+  #rttUs = -1
   #nextPingId = 0
   #ping: ActivePing | undefined
   #keepAliveTimer: unknown
   #ackTimer: unknown
-  #ackTimerDeadline = Number.POSITIVE_INFINITY
+  /** When the armed ACK timer fires (whole ms, rounded up), -1 when none is armed. */
+  #ackTimerDeadline = -1
   #lingerTimer: unknown
   #closeTimer: unknown
 
@@ -227,17 +250,21 @@ export class YamuxSession implements StreamMuxer {
   // ---- public API ------------------------------------------------------------------
 
   get streamCount(): number {
-    return this.#streams.size
+    return this.#streams?.size ?? 0
   }
 
   /** Last measured round-trip time in ms (keepalive or `ping()`), -1 before the first. */
   get rttMs(): number {
-    return this.#rtt
+    return this.#rttMs()
+  }
+
+  #rttMs(): number {
+    return this.#rttUs < 0 ? -1 : this.#rttUs / 1000
   }
 
   /** Streams currently open. */
   get streams(): MuxedStream[] {
-    return [...this.#streams.values()]
+    return this.#streams === undefined ? [] : [...this.#streams.values()]
   }
 
   /** The session ended (gracefully or not). */
@@ -254,12 +281,12 @@ export class YamuxSession implements StreamMuxer {
   get stats(): YamuxSessionStats {
     let recv = 0
     let send = 0
-    for (const s of this.#streams.values()) {
+    for (const s of this.#streams?.values() ?? []) {
       recv += s.readableLength
       send += s.sendQueuedBytes
     }
     return {
-      streams: this.#streams.size,
+      streams: this.#streams?.size ?? 0,
       recvBufferedBytes: recv,
       sendQueuedBytes: send,
       controlQueuedFrames: (this.#control.length - this.#controlHead) / 4,
@@ -283,6 +310,7 @@ export class YamuxSession implements StreamMuxer {
           'the remote has not acknowledged enough of our streams',
         )
       }
+      if (this.#backlogWaiters === NO_WAITERS) this.#backlogWaiters = []
       await this.#wait(this.#backlogWaiters, options)
     }
     const id = this.#nextId
@@ -292,7 +320,7 @@ export class YamuxSession implements StreamMuxer {
     // scopes' stream limits). The account pays for auto-tuned growth beyond it,
     // which is where one stream could otherwise take up to 16 MiB.
     const stream = new YamuxStream((this.#host ??= this.#makeHost()), id, 'outbound', 0)
-    this.#streams.set(id, stream)
+    ;(this.#streams ??= new Map()).set(id, stream)
     this.#outbound++
     this.#outboundBacklog++
     stream.inBacklog = true
@@ -331,10 +359,13 @@ export class YamuxSession implements StreamMuxer {
     this.#goAway(GoAwayCode.Normal)
     this.#state = 'closing'
     this.#rejectBacklogWaiters()
-    if (this.#streams.size > 0) {
+    if ((this.#streams?.size ?? 0) > 0) {
       this.#startCloseTimer()
       try {
-        if (this.#streams.size > 0) await this.#wait(this.#closeWaiters, options)
+        if ((this.#streams?.size ?? 0) > 0) {
+          if (this.#closeWaiters === NO_WAITERS) this.#closeWaiters = []
+          await this.#wait(this.#closeWaiters, options)
+        }
       } catch (err) {
         if (options.signal?.aborted === true)
           this.abort(new YamuxError('YAMUX_SESSION_CLOSED', 'close aborted'))
@@ -401,7 +432,7 @@ export class YamuxSession implements StreamMuxer {
     if (isData && h.length > this.#config.maxStreamWindowBytes) {
       throw violation('YAMUX_FRAME_TOO_LARGE', `data frame of ${h.length} bytes`)
     }
-    let stream = this.#streams.get(id)
+    let stream = this.#streams?.get(id)
     if ((h.flags & Flag.SYN) !== 0) {
       if (stream !== undefined || this.#closedState(id) !== undefined)
         throw violation('YAMUX_DUPLICATE_SYN', `SYN for ${id}`)
@@ -433,7 +464,7 @@ export class YamuxSession implements StreamMuxer {
     this.#current = undefined
     if (h.type !== FrameType.Data && h.type !== FrameType.WindowUpdate) return
     if ((h.flags & (Flag.FIN | Flag.RST)) === 0) return
-    const stream = this.#streams.get(h.streamId)
+    const stream = this.#streams?.get(h.streamId)
     if (stream === undefined) return
     // Flags apply after the payload: a Data frame with FIN delivers its bytes first.
     if ((h.flags & Flag.RST) !== 0) stream.onRemoteReset()
@@ -456,13 +487,14 @@ export class YamuxSession implements StreamMuxer {
       return undefined
     }
     const stream = new YamuxStream((this.#host ??= this.#makeHost()), id, 'inbound', 0)
-    this.#streams.set(id, stream)
+    ;(this.#streams ??= new Map()).set(id, stream)
     this.#inbound++
     this.#inboundBacklog++
     stream.inBacklog = true
     if (config.ackTimeoutMs > 0) {
       stream.backlogDeadline = this.#clock.now() + config.ackTimeoutMs
-      this.#ackQueue.push(stream)
+      if (this.#ackQueue === NO_STREAMS) this.#ackQueue = [stream]
+      else this.#ackQueue.push(stream)
       this.#scheduleAckTimer()
     }
     try {
@@ -484,8 +516,9 @@ export class YamuxSession implements StreamMuxer {
       if (ping === undefined || ping.id !== h.length) return // unsolicited or stale: ignored
       this.#ping = undefined
       this.#clock.clearTimeout(ping.timer)
-      this.#rtt = this.#clock.now() - ping.start
-      for (const w of ping.waiters) w.resolve(this.#rtt)
+      this.#rttUs = Math.round((this.#clock.now() - ping.start) * 1000)
+      const rtt = this.#rttMs()
+      for (const w of ping.waiters) w.resolve(rtt)
     } else {
       throw violation('YAMUX_INVALID_FLAGS', 'ping with neither SYN nor ACK')
     }
@@ -502,7 +535,7 @@ export class YamuxSession implements StreamMuxer {
       return
     }
     // No new streams either way; the open ones may finish, then the session ends.
-    if (this.#streams.size === 0) this.#shutdown(undefined)
+    if ((this.#streams?.size ?? 0) === 0) this.#shutdown(undefined)
   }
 
   /**
@@ -515,7 +548,7 @@ export class YamuxSession implements StreamMuxer {
     if (this.#state === 'closed') return
     this.#remoteChannelEnded = true
     let cut = this.#decoder.midFrame
-    for (const stream of this.#streams.values()) {
+    for (const stream of this.#streams?.values() ?? []) {
       if (!stream.remoteEnded) {
         cut = true
         break
@@ -527,7 +560,7 @@ export class YamuxSession implements StreamMuxer {
     }
     // Nothing more can arrive: no new streams, no pong, no window update.
     this.#stopPinging(new YamuxError('YAMUX_SESSION_CLOSED', 'the remote ended the channel'))
-    if (this.#streams.size === 0) {
+    if ((this.#streams?.size ?? 0) === 0) {
       this.#shutdown(undefined)
       return
     }
@@ -558,7 +591,7 @@ export class YamuxSession implements StreamMuxer {
     this.#channelWrite = 'ended'
     this.#clearLinger()
     if (this.#state === 'closed') return
-    if (err === undefined && this.#streams.size === 0) {
+    if (err === undefined && (this.#streams?.size ?? 0) === 0) {
       this.#terminate(undefined)
       return
     }
@@ -571,7 +604,8 @@ export class YamuxSession implements StreamMuxer {
 
   #queueControl(type: number, flags: number, id: number, length: number): void {
     if (this.#channelWrite === 'ended') return
-    this.#control.push(type, flags, id, length)
+    if (this.#control === NO_NUMBERS) this.#control = [type, flags, id, length]
+    else this.#control.push(type, flags, id, length)
     if (this.#channelBlocked && !this.#readingPaused) {
       const queued = (this.#control.length - this.#controlHead) / 4
       if (queued >= this.#config.maxQueuedControlFrames) {
@@ -585,7 +619,8 @@ export class YamuxSession implements StreamMuxer {
   #markDirty(stream: YamuxStream): void {
     if (stream.inDirty || this.#channelWrite === 'ended') return
     stream.inDirty = true
-    this.#dirty.push(stream)
+    if (this.#dirty === NO_STREAMS) this.#dirty = [stream]
+    else this.#dirty.push(stream)
     this.#scheduleFlush()
   }
 
@@ -594,14 +629,15 @@ export class YamuxSession implements StreamMuxer {
    * right after `await newStream()` rides on the SYN frame (spec "Opening a stream").
    */
   #announce(stream: YamuxStream): void {
-    this.#announcing.push(stream)
+    if (this.#announcing === NO_STREAMS) this.#announcing = [stream]
+    else this.#announcing.push(stream)
     this.#unannounced++
     if (this.#announceImmediate !== undefined) return
     this.#announceImmediate = setImmediate(() =>
       this.#guard(() => {
         this.#announceImmediate = undefined
         const list = this.#announcing
-        this.#announcing = []
+        this.#announcing = NO_STREAMS
         this.#unannounced = 0
         for (const s of list) if (!s.closed && s.synPending) this.#markDirty(s)
       }),
@@ -617,9 +653,9 @@ export class YamuxSession implements StreamMuxer {
     if (this.#unannounced === 0 || --this.#unannounced > 0) return
     if (this.#announceImmediate !== undefined) clearImmediate(this.#announceImmediate)
     this.#announceImmediate = undefined
-    this.#announcing = []
+    this.#announcing = NO_STREAMS
   }
-  #announcing: YamuxStream[] = []
+  #announcing: YamuxStream[] = NO_STREAMS
   /** Streams in `#announcing` that have not sent their SYN yet (an upper bound: a closed one stays counted). */
   #unannounced = 0
   #announceImmediate: ReturnType<typeof setImmediate> | undefined
@@ -689,7 +725,7 @@ export class YamuxSession implements StreamMuxer {
     }
     this.#flushing = true
     try {
-      const batch = this.#batch
+      const batch = sharedBatch
       const max = this.#config.maxWriteBytes
       while (!this.#channelBlocked) {
         const control = this.#control
@@ -701,7 +737,7 @@ export class YamuxSession implements StreamMuxer {
           this.#controlHead += 4
         }
         if (this.#controlHead === control.length) {
-          this.#control = []
+          this.#control = NO_NUMBERS
           this.#controlHead = 0
         }
         const dataAllowed = this.#state !== 'closed'
@@ -715,7 +751,7 @@ export class YamuxSession implements StreamMuxer {
           }
         }
         if (this.#dirtyHead === this.#dirty.length) {
-          this.#dirty = []
+          this.#dirty = NO_STREAMS
           this.#dirtyHead = 0
         } else if (this.#dirtyHead > 1024 && this.#dirtyHead * 2 > this.#dirty.length) {
           this.#dirty = this.#dirty.slice(this.#dirtyHead)
@@ -746,6 +782,9 @@ export class YamuxSession implements StreamMuxer {
       }
     } finally {
       this.#flushing = false
+      // Only an exception leaves frames in the batch: they must not go out with the
+      // next session's.
+      if (sharedBatch.frames > 0) sharedBatch.clear()
     }
     // The session ended from inside the loop (a FIN finished the last stream):
     // the batch with that FIN went out above; now the channel may end.
@@ -815,7 +854,7 @@ export class YamuxSession implements StreamMuxer {
     this.#localGoAway = true
     // Every SYN must precede the GoAway, so the remote knows which streams exist.
     for (const s of this.#announcing) if (!s.closed) this.#markDirty(s)
-    this.#announcing = []
+    this.#announcing = NO_STREAMS
     this.#goAwayPending = code
     this.#scheduleFlush()
   }
@@ -829,7 +868,7 @@ export class YamuxSession implements StreamMuxer {
       config: this.#config,
       memory: this.#memory,
       now: () => this.#clock.now(),
-      rtt: () => this.#rtt,
+      rtt: () => this.#rttMs(),
       markDirty: (stream) => this.#markDirty(stream),
       announce: (stream) => this.#announce(stream),
       synSent: () => this.#synSent(),
@@ -860,7 +899,7 @@ export class YamuxSession implements StreamMuxer {
     let head = this.#ackHead
     while (head < queue.length && !queue[head]!.inBacklog) queue[head++] = undefined as unknown as YamuxStream
     if (head === queue.length) {
-      if (head !== 0) this.#ackQueue = []
+      if (head !== 0) this.#ackQueue = NO_STREAMS
       head = 0
     } else if (head > 1024 && head * 2 > queue.length) {
       this.#ackQueue = queue.slice(head)
@@ -870,17 +909,19 @@ export class YamuxSession implements StreamMuxer {
   }
 
   #removed(stream: YamuxStream, remoteEnded: boolean): void {
-    if (this.#streams.get(stream.id) !== stream) return
-    this.#streams.delete(stream.id)
+    const streams = this.#streams
+    if (streams?.get(stream.id) !== stream) return
+    streams.delete(stream.id)
+    if (streams.size === 0) this.#streams = undefined
     this.#rememberClosed(stream.id, remoteEnded)
     if (stream.direction === 'inbound') this.#inbound--
     else this.#outbound--
     // Closed before the ACK: it no longer counts in the backlog.
     this.#acknowledged(stream)
-    if (this.#streams.size === 0 && this.#state !== 'closed') {
+    if ((this.#streams?.size ?? 0) === 0 && this.#state !== 'closed') {
       const waiters = this.#closeWaiters
       if (waiters.length > 0) {
-        this.#closeWaiters = []
+        this.#closeWaiters = NO_WAITERS
         for (const w of waiters) w.resolve()
       }
       // The remote said GoAway or ended the channel: nothing more can happen.
@@ -940,7 +981,7 @@ export class YamuxSession implements StreamMuxer {
 
   #rejectBacklogWaiters(): void {
     const waiters = this.#backlogWaiters
-    this.#backlogWaiters = []
+    this.#backlogWaiters = NO_WAITERS
     // They re-check and throw the precise error in newStream().
     for (const w of waiters) w.resolve()
   }
@@ -949,14 +990,14 @@ export class YamuxSession implements StreamMuxer {
     const first = this.#ackQueue[this.#ackHead]
     if (first === undefined) return
     const deadline = first.backlogDeadline
-    if (deadline >= this.#ackTimerDeadline) return
+    if (this.#ackTimerDeadline !== -1 && deadline >= this.#ackTimerDeadline) return
     if (this.#ackTimer !== undefined) this.#clock.clearTimeout(this.#ackTimer)
-    this.#ackTimerDeadline = deadline
+    this.#ackTimerDeadline = Math.ceil(deadline)
     this.#ackTimer = this.#clock.setTimeout(
       () =>
         this.#guard(() => {
           this.#ackTimer = undefined
-          this.#ackTimerDeadline = Number.POSITIVE_INFINITY
+          this.#ackTimerDeadline = -1
           const now = this.#clock.now()
           for (;;) {
             this.#trimAckQueue()
@@ -974,7 +1015,7 @@ export class YamuxSession implements StreamMuxer {
   }
 
   #resetAll(err: Error): void {
-    for (const stream of [...this.#streams.values()]) stream.destroy(err)
+    for (const stream of [...(this.#streams?.values() ?? [])]) stream.destroy(err)
   }
 
   // ---- ending -----------------------------------------------------------------------
@@ -988,7 +1029,7 @@ export class YamuxSession implements StreamMuxer {
       this.#controlHead = 0
     }
     this.#goAwayPending = undefined
-    this.#dirty = []
+    this.#dirty = NO_STREAMS
     this.#dirtyHead = 0
     this.#terminate(err)
     this.#endChannel()
@@ -1021,9 +1062,9 @@ export class YamuxSession implements StreamMuxer {
       // The channel failed while taking the last frames; it is ended below either way.
     }
     this.#channelWrite = 'ended'
-    this.#control = []
+    this.#control = NO_NUMBERS
     this.#controlHead = 0
-    this.#dirty = []
+    this.#dirty = NO_STREAMS
     this.#dirtyHead = 0
     if (channel.closed) return
     channel.end()
@@ -1055,7 +1096,7 @@ export class YamuxSession implements StreamMuxer {
     this.#keepAliveTimer = this.#ackTimer = this.#closeTimer = undefined
     if (this.#announceImmediate !== undefined) clearImmediate(this.#announceImmediate)
     this.#announceImmediate = undefined
-    this.#announcing = []
+    this.#announcing = NO_STREAMS
     this.#unannounced = 0
     const closedErr = err ?? new YamuxError('YAMUX_SESSION_CLOSED', 'the session is closed')
     const ping = this.#ping
@@ -1064,16 +1105,16 @@ export class YamuxSession implements StreamMuxer {
       clock.clearTimeout(ping.timer)
       for (const w of ping.waiters) w.reject(closedErr)
     }
-    for (const stream of [...this.#streams.values()]) stream.abortSilently(closedErr)
-    this.#streams.clear()
+    for (const stream of [...(this.#streams?.values() ?? [])]) stream.abortSilently(closedErr)
+    this.#streams = undefined
     this.#inboundBacklog = 0
     this.#outboundBacklog = 0
-    this.#ackQueue = []
+    this.#ackQueue = NO_STREAMS
     this.#ackHead = 0
     this.#closedIds = this.#closedIdsOld = undefined
     const waiters = [...this.#backlogWaiters, ...this.#closeWaiters]
-    this.#backlogWaiters = []
-    this.#closeWaiters = []
+    this.#backlogWaiters = NO_WAITERS
+    this.#closeWaiters = NO_WAITERS
     for (const w of waiters) w.reject(closedErr)
     this.#closeCallbacks.fire(err)
   }
