@@ -73,6 +73,18 @@ describe('YamuxStream flow control', () => {
     expect(updates.at(-1)!.length).toBe(512 * KiB) // at the maximum: no growth
   })
 
+  it('auto-tuning assumes an RTT of at least 1 ms: a loopback ping of 50 µs does not stop the growth', async () => {
+    const v = victim({ keepAliveIntervalMs: 60_000 }, { accept: (s) => reader(s) })
+    await withRtt(v, 0.05)
+    v.peer.data(Flag.SYN, 1, bytes(1))
+    await tick()
+    // Half a window consumed 0.5 ms after the last grant: over 4 × 50 µs, within 4 × 1 ms.
+    v.clock.advance(0.5)
+    v.peer.data(0, 1, bytes(128 * KiB))
+    await tick()
+    expect(v.peer.of(FrameType.WindowUpdate, 1).at(-1)!.length).toBe(384 * KiB)
+  })
+
   it('does not grow when consumption is slow (more than 4 RTTs per window)', async () => {
     const v = victim({ keepAliveIntervalMs: 60_000 }, { accept: (s) => reader(s) })
     await withRtt(v, 10)
