@@ -58,6 +58,11 @@ export interface NewStreamOptions extends AbortOptions {
    * refusal then surfaces as an error of the stream. Default false.
    */
   lazy?: boolean
+  /**
+   * With `lazy`: called once when the remote confirms the protocol (never on a
+   * refusal); `ProtocolStream.confirmed` is `true` from then on. It must not throw.
+   */
+  onConfirmed?: () => void
   /** Give up the negotiation after this long, ms. Default: the connection's (10 000). */
   negotiationTimeoutMs?: number
 }

@@ -29,6 +29,11 @@ export interface SelectOptions extends NegotiateOptions {
    * Default false. See the README for when this is safe.
    */
   lazy?: boolean
+  /**
+   * Lazy select only: called once when the responder confirms the protocol (never
+   * on a refusal or a failure). It must not throw.
+   */
+  onConfirmed?: () => void
 }
 
 /** Options of `handle`. */

@@ -164,6 +164,29 @@ describe('lazy select', () => {
     expect(result.confirmed).toBe(true)
   })
 
+  it('calls onConfirmed once when the responder confirms, and never on a refusal', async () => {
+    const [a, b] = duplexPair()
+    const peer = rawPeer(b)
+    let confirmed = 0
+    const result = await select(a, ['/x'], { lazy: true, onConfirmed: () => confirmed++ })
+    result.stream.write(new TextEncoder().encode('hi'))
+    await settle()
+    expect(confirmed).toBe(0)
+    peer.write(wire(HEADER, '/x', 'raw:ok'))
+    await settle()
+    expect(confirmed).toBe(1)
+    expect(result.confirmed).toBe(true)
+
+    const [c, d] = duplexPair()
+    const refuser = rawPeer(d)
+    let refusedCalls = 0
+    const refused = await select(c, ['/y'], { lazy: true, onConfirmed: () => refusedCalls++ })
+    refused.stream.write(new TextEncoder().encode('hi'))
+    refuser.write(wire(HEADER, 'na'))
+    await readAll(refused.stream).catch(() => {})
+    expect(refusedCalls).toBe(0)
+  })
+
   it('sends the header and the proposal on its own when the caller does not write', async () => {
     const [a, b] = duplexPair()
     const peer = rawPeer(b)

@@ -6,7 +6,7 @@
  * the first proposal go out in one write; the responder's header must be the first
  * message back, then each proposal is answered by its echo (agreed) or `na`.
  */
-import { type AbortOptions, type ByteStream, throwIfAborted } from '@switchyard/interface'
+import { type ByteStream, throwIfAborted } from '@switchyard/interface'
 import { bytesEqual, copyOf, type EncodedProtocol, encodeProtocol, HEADER_BYTES, NA_BYTES } from './codec.js'
 import { MultistreamError } from './errors.js'
 import { NegotiatedStream } from './negotiated-stream.js'
@@ -86,13 +86,18 @@ function lazySelect(
   stream: ByteStream,
   proposal: EncodedProtocol,
   options: ResolvedOptions,
-  abort: AbortOptions,
+  init: SelectOptions,
 ): NegotiationResult {
   // The header and proposal wait in the wrapper to go out with the first write.
   const wrapper = NegotiatedStream.lazy(stream, proposal.withHeader)
-  new SelectNegotiation(stream, [proposal], options, abort.signal, (err, _protocol, leftover) => {
-    if (err !== undefined) wrapper.reject(err)
-    else wrapper.attach(leftover)
+  const onConfirmed = init.onConfirmed
+  new SelectNegotiation(stream, [proposal], options, init.signal, (err, _protocol, leftover) => {
+    if (err !== undefined) {
+      wrapper.reject(err)
+      return
+    }
+    wrapper.attach(leftover)
+    if (onConfirmed !== undefined && wrapper.confirmed) onConfirmed()
   }).start()
   return {
     stream: wrapper,

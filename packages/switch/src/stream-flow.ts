@@ -135,6 +135,21 @@ export class StreamFlow {
       record.increment(record.outbound, reserved.key)
     }
     let ps: ProtocolStream
+    // A lazy stream is handed out before the remote confirmed its protocol: the peerstore
+    // learns the protocol when the confirmation arrives (seed 002 events → peer metadata).
+    let confirmedEarly: string | undefined
+    let learnLater: ((protocol: string) => void) | undefined
+    if (options.lazy === true && list.length === 1) {
+      const userCallback = options.onConfirmed
+      options = {
+        ...options,
+        onConfirmed: () => {
+          if (learnLater !== undefined) learnLater(list[0]!)
+          else confirmedEarly = list[0]
+          userCallback?.()
+        },
+      }
+    }
     try {
       ps = await conn.newStream(list, options)
     } catch (err) {
@@ -164,18 +179,10 @@ export class StreamFlow {
       record.increment(record.outbound, key)
     }
     record.successes++
-    // The peerstore learns a protocol only once the remote confirmed it (seed 002 events →
-    // peer metadata). A lazy stream is handed out before that, and multistream-select
-    // has no event for the responder's echo; whether it arrived is known for sure when
-    // the stream closes (a refusal destroys it unconfirmed), so a lazy stream is learnt
-    // then. Registered before `#announce`, so the peer record is written before
-    // `stream:closed` is emitted.
-    if (ps.confirmed) this.#learn(record, ps.protocol)
-    else {
-      ps.stream.onceClosed(() => {
-        if (ps.confirmed) this.#learn(record, ps.protocol)
-      })
-    }
+    // The peerstore learns a protocol only once the remote confirmed it: at once for a
+    // negotiated stream, on the confirmation for a lazy one (a refusal never confirms).
+    if (ps.confirmed || confirmedEarly !== undefined) this.#learn(record, ps.protocol)
+    else learnLater = (protocol) => this.#learn(record, protocol)
     this.#announce(record, ps, record.outbound, key)
     return ps
   }

@@ -58,4 +58,23 @@ describe.each<Kind>(['memory', 'tcp'])('lazily opened streams over %s', (kind) =
     expect(ps.confirmed).toBe(true)
     await vi.waitFor(() => expect(a.sw.peerstore.protocols(b.peerId)).toContain('/echo/1.0.0'))
   })
+
+  it('a lazy stream is recorded when the confirmation arrives, while it is still open; the caller hears of it too', async () => {
+    net = new TestNet(kind)
+    const b = await net.listening()
+    const a = net.make()
+    b.sw.handle('/echo/1.0.0', echo)
+    let heard = 0
+    const ps = await a.sw.openStream(b.addr, '/echo/1.0.0', { lazy: true, onConfirmed: () => heard++ })
+    const firstReply = new Promise<Uint8Array>((resolve) =>
+      ps.stream.setSink({ onData: resolve, onEnd() {} }),
+    )
+    ps.stream.write(enc.encode('x'))
+    expect(dec.decode(await firstReply)).toBe('x')
+    expect(ps.stream.closed).toBe(false)
+    expect(ps.confirmed).toBe(true)
+    expect(heard).toBe(1)
+    expect(a.sw.peerstore.protocols(b.peerId)).toContain('/echo/1.0.0')
+    ps.stream.destroy()
+  })
 })

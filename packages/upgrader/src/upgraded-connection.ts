@@ -153,6 +153,7 @@ export class UpgradedConnection implements Connection {
         // Lazy select only makes sense for one protocol (multistream-select sends the
         // proposal with the first data and cannot fall back to a second one).
         lazy: options.lazy === true && list.length === 1,
+        onConfirmed: options.onConfirmed,
       })
       const { stream, protocol } = negotiated
       // A remote reset right after the negotiation has closed the scope already.
