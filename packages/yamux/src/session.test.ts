@@ -262,10 +262,14 @@ describe('YamuxSession: limits', () => {
 })
 
 describe('YamuxSession: keepalive and ping', () => {
-  it('pings on start and every interval; RTT comes from the injected clock', async () => {
+  it('pings with the first stream (not on start) and every interval; RTT comes from the injected clock', async () => {
     const v = victim({ keepAliveIntervalMs: 1000 })
     await tick()
-    expect(v.peer.of(FrameType.Ping)).toHaveLength(1)
+    expect(v.peer.of(FrameType.Ping)).toHaveLength(0) // an idle session sends nothing
+    v.peer.data(Flag.SYN, 1, enc.encode('x'))
+    v.peer.data(Flag.SYN, 3, enc.encode('y'))
+    await tick()
+    expect(v.peer.of(FrameType.Ping)).toHaveLength(1) // one, for the first stream
     v.clock.advance(7)
     v.peer.send(FrameType.Ping, Flag.ACK, 0, v.peer.of(FrameType.Ping)[0]!.length)
     await tick()
@@ -280,6 +284,8 @@ describe('YamuxSession: keepalive and ping', () => {
   it('an unanswered keepalive ping fails the session', async () => {
     const v = victim({ keepAliveIntervalMs: 1000, pingTimeoutMs: 500 })
     const closed = new Promise<Error | undefined>((r) => v.session.onceClosed(r))
+    await tick()
+    v.clock.advance(1000) // the first keepalive ping
     await tick()
     v.clock.advance(500)
     expect(YamuxError.is(await closed, 'YAMUX_KEEPALIVE_TIMEOUT')).toBe(true)

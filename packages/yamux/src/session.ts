@@ -212,11 +212,9 @@ export class YamuxSession implements StreamMuxer {
     this.#decoder = new FrameDecoder(sink)
     channel.setSink(sink)
     channel.onceClosed((err) => this.#guard(() => this.#onChannelClosed(err)))
-    if (config.keepAliveIntervalMs > 0) {
-      // An initial ping measures the RTT that window auto-tuning needs.
-      this.#sendPing()
-      this.#scheduleKeepAlive()
-    }
+    // The RTT that window auto-tuning needs is measured with the first stream (its ping
+    // rides in the same write): an idle connection, and a dial, cost no ping round trip.
+    if (config.keepAliveIntervalMs > 0) this.#scheduleKeepAlive()
   }
 
   /**
@@ -324,6 +322,7 @@ export class YamuxSession implements StreamMuxer {
     this.#outbound++
     this.#outboundBacklog++
     stream.inBacklog = true
+    this.#measureRttOnce()
     return stream
   }
 
@@ -497,6 +496,7 @@ export class YamuxSession implements StreamMuxer {
       else this.#ackQueue.push(stream)
       this.#scheduleAckTimer()
     }
+    this.#measureRttOnce()
     try {
       this.#onStream(stream)
     } catch (cause) {
@@ -802,6 +802,12 @@ export class YamuxSession implements StreamMuxer {
       this.#channel.resume()
     }
     this.#flush()
+  }
+
+  /** The first stream of a session (either side) measures the RTT, unless keepalive is off. */
+  #measureRttOnce(): void {
+    if (this.#rttUs >= 0 || this.#ping !== undefined || this.#config.keepAliveIntervalMs <= 0) return
+    this.#sendPing()
   }
 
   #sendPing(): ActivePing {

@@ -14,6 +14,7 @@ function reader(s: MuxedStream): { got: number } {
 }
 
 async function withRtt(v: ReturnType<typeof victim>, ms: number): Promise<void> {
+  void v.session.ping() // sessions measure the RTT with their first stream; here, before it
   await tick()
   const ping = v.peer.of(FrameType.Ping)[0]!
   v.clock.advance(ms)
