@@ -15,6 +15,32 @@ describe('NegotiatedStream', () => {
     expect(latin1(await readAll(s))).toBe('firstsecond')
   })
 
+  it('offers writev only over a stream that gathers; the pieces arrive in order behind the preamble', async () => {
+    const [a, b] = duplexPair()
+    expect(NegotiatedStream.withLeftover(b, bytes('x')).writev).toBeUndefined()
+
+    const [c, d] = duplexPair()
+    const written: string[] = []
+    const write = d.write.bind(d)
+    const gathering = Object.assign(d, {
+      write(chunk: Uint8Array) {
+        written.push(latin1(chunk))
+        return write(chunk)
+      },
+      writev(chunks: readonly Uint8Array[]) {
+        for (const chunk of chunks) gathering.write(chunk)
+        return true
+      },
+    })
+    const s = NegotiatedStream.lazy(gathering, bytes('pre:'))
+    expect(typeof s.writev).toBe('function')
+    expect(s.writev!([bytes('one'), bytes('two'), bytes('three')])).toBe(true)
+    expect(written).toEqual(['pre:one', 'two', 'three'])
+    s.end()
+    expect(latin1(await readAll(c))).toBe('pre:onetwothree')
+    a.destroy()
+  })
+
   it('passes writes and end through and closes gracefully with the underlying stream', async () => {
     const [a, b] = duplexPair()
     const s = NegotiatedStream.withLeftover(b, bytes('x'))

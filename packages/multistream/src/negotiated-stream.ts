@@ -35,14 +35,19 @@ export class NegotiatedStream extends ByteStreamBase {
     onEnd: () => this.pushEnd(),
   }
 
-  private constructor(inner: ByteStream) {
+  protected constructor(inner: ByteStream) {
     super()
     this.#inner = inner
   }
 
+  /** Over a stream that gathers writes (`writev`: a socket), one that offers `writev` too. */
+  static #over(inner: ByteStream): NegotiatedStream {
+    return inner.writev !== undefined ? new GatheringNegotiatedStream(inner) : new NegotiatedStream(inner)
+  }
+
   /** A stream that delivers `leftover` (taken over) and then `inner`'s data. */
   static withLeftover(inner: ByteStream, leftover: Uint8Array): NegotiatedStream {
-    const s = new NegotiatedStream(inner)
+    const s = NegotiatedStream.#over(inner)
     s.attach(leftover)
     return s
   }
@@ -53,7 +58,7 @@ export class NegotiatedStream extends ByteStreamBase {
    * Reading is gated until `attach()`.
    */
   static lazy(inner: ByteStream, preamble: Uint8Array): NegotiatedStream {
-    const s = new NegotiatedStream(inner)
+    const s = NegotiatedStream.#over(inner)
     s.#preamble = preamble
     // A macrotask, not a microtask: the caller's first write after `await select()`
     // runs a few microtasks later and should still be coalesced.
@@ -169,4 +174,17 @@ function setMacrotask(fn: () => void): Timer {
 function clearMacrotask(t: Timer): void {
   if (hasSetImmediate) clearImmediate(t as ReturnType<typeof setImmediate>)
   else clearTimeout(t as ReturnType<typeof setTimeout>)
+}
+
+/**
+ * A `NegotiatedStream` over a stream that gathers writes: it offers `writev` as well, so
+ * that a writer above (a Noise channel sealing frame by frame) hands over pieces instead
+ * of joining them. The pieces go to the inner stream one `write()` each, in order, in
+ * the same tick, and a gathering stream (a socket) sends the tick's writes in one
+ * `writev`.
+ */
+class GatheringNegotiatedStream extends NegotiatedStream {
+  writev(chunks: readonly Uint8Array[]): boolean {
+    return this.writeChunks(chunks)
+  }
 }
