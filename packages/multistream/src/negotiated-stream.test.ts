@@ -1,4 +1,4 @@
-import { readAll, SwitchyardError } from '@switchyard/interface'
+import { type ByteStream, readAll, SwitchyardError } from '@switchyard/interface'
 import { duplexPair } from '@switchyard/testkit'
 import { describe, expect, it } from 'vitest'
 import { latin1, settle } from '../test/helpers.js'
@@ -17,7 +17,8 @@ describe('NegotiatedStream', () => {
 
   it('offers writev only over a stream that gathers; the pieces arrive in order behind the preamble', async () => {
     const [a, b] = duplexPair()
-    expect(NegotiatedStream.withLeftover(b, bytes('x')).writev).toBeUndefined()
+    const plain: ByteStream = NegotiatedStream.withLeftover(b, bytes('x'))
+    expect(plain.writev).toBeUndefined()
 
     const [c, d] = duplexPair()
     const written: string[] = []
@@ -32,7 +33,7 @@ describe('NegotiatedStream', () => {
         return true
       },
     })
-    const s = NegotiatedStream.lazy(gathering, bytes('pre:'))
+    const s: ByteStream = NegotiatedStream.lazy(gathering, bytes('pre:'))
     expect(typeof s.writev).toBe('function')
     expect(s.writev!([bytes('one'), bytes('two'), bytes('three')])).toBe(true)
     expect(written).toEqual(['pre:one', 'two', 'three'])
