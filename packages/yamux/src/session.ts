@@ -559,7 +559,7 @@ export class YamuxSession implements StreamMuxer {
       return
     }
     // Nothing more can arrive: no new streams, no pong, no window update.
-    this.#stopPinging(new YamuxError('YAMUX_SESSION_CLOSED', 'the remote ended the channel'))
+    this.#stopPinging()
     if ((this.#streams?.size ?? 0) === 0) {
       this.#shutdown(undefined)
       return
@@ -845,13 +845,15 @@ export class YamuxSession implements StreamMuxer {
   }
 
   /** No pong can come any more: stop keepalive and reject `ping()` callers. */
-  #stopPinging(err: Error): void {
+  #stopPinging(): void {
     if (this.#keepAliveTimer !== undefined) this.#clock.clearTimeout(this.#keepAliveTimer)
     this.#keepAliveTimer = undefined
     const ping = this.#ping
     this.#ping = undefined
     if (ping === undefined) return
     this.#clock.clearTimeout(ping.timer)
+    if (ping.waiters.length === 0) return
+    const err = new YamuxError('YAMUX_SESSION_CLOSED', 'the remote ended the channel')
     for (const w of ping.waiters) w.reject(err)
   }
 
@@ -1104,14 +1106,19 @@ export class YamuxSession implements StreamMuxer {
     this.#announceImmediate = undefined
     this.#announcing = NO_STREAMS
     this.#unannounced = 0
-    const closedErr = err ?? new YamuxError('YAMUX_SESSION_CLOSED', 'the session is closed')
+    // Made only if someone is told: a graceful close with nothing pending builds no error
+    // (an Error captures a stack trace, the dearest part of closing an idle session).
+    let made: Error | undefined
+    const closedErr = (): Error =>
+      (made ??= err ?? new YamuxError('YAMUX_SESSION_CLOSED', 'the session is closed'))
     const ping = this.#ping
     this.#ping = undefined
     if (ping !== undefined) {
       clock.clearTimeout(ping.timer)
-      for (const w of ping.waiters) w.reject(closedErr)
+      for (const w of ping.waiters) w.reject(closedErr())
     }
-    for (const stream of [...(this.#streams?.values() ?? [])]) stream.abortSilently(closedErr)
+    const streams = this.#streams
+    if (streams !== undefined) for (const stream of [...streams.values()]) stream.abortSilently(closedErr())
     this.#streams = undefined
     this.#inboundBacklog = 0
     this.#outboundBacklog = 0
@@ -1121,7 +1128,7 @@ export class YamuxSession implements StreamMuxer {
     const waiters = [...this.#backlogWaiters, ...this.#closeWaiters]
     this.#backlogWaiters = NO_WAITERS
     this.#closeWaiters = NO_WAITERS
-    for (const w of waiters) w.reject(closedErr)
+    for (const w of waiters) w.reject(closedErr())
     this.#closeCallbacks.fire(err)
   }
 }
