@@ -43,6 +43,15 @@ async function loadOurs() {
   ours = { ByteStreamBase, StreamError, createNoise, generateKeyPair, socketToConnection }
   return ours
 }
+/** js-libp2p's pieces for the throughput test: a fresh identity's Noise encrypter (no muxers) and @libp2p/tcp. */
+async function jsNoiseOverTcp() {
+  const { noise, generateKeyPair, peerIdFromPrivateKey, tcp, multiaddr } = await loadJs()
+  const privateKey = await generateKeyPair('Ed25519')
+  const peerId = peerIdFromPrivateKey(privateKey)
+  const enc = noise()({ peerId, privateKey, logger, upgrader: { getStreamMuxers: () => new Map() } })
+  return { enc, transport: tcp()({ logger }), multiaddr }
+}
+
 async function loadJs() {
   const [
     { noise },
@@ -323,17 +332,7 @@ async function childMain(mode) {
     return
   }
   // js-libp2p: @libp2p/tcp listener, its connection handed to @chainsafe/libp2p-noise.
-  const {
-    noise: jsNoise,
-    generateKeyPair: jsGenerateKeyPair,
-    peerIdFromPrivateKey,
-    tcp,
-    multiaddr,
-  } = await loadJs()
-  const privateKey = await jsGenerateKeyPair('Ed25519')
-  const peerId = peerIdFromPrivateKey(privateKey)
-  const enc = jsNoise()({ peerId, privateKey, logger, upgrader: { getStreamMuxers: () => new Map() } })
-  const transport = tcp()({ logger })
+  const { enc, transport, multiaddr } = await jsNoiseOverTcp()
   const listener = transport.createListener({
     upgrader: {
       async upgradeInbound(maConn) {
@@ -432,17 +431,7 @@ async function switchyardSender(port) {
 }
 
 async function jsSender(port) {
-  const {
-    noise: jsNoise,
-    generateKeyPair: jsGenerateKeyPair,
-    peerIdFromPrivateKey,
-    tcp,
-    multiaddr,
-  } = await loadJs()
-  const privateKey = await jsGenerateKeyPair('Ed25519')
-  const peerId = peerIdFromPrivateKey(privateKey)
-  const enc = jsNoise()({ peerId, privateKey, logger, upgrader: { getStreamMuxers: () => new Map() } })
-  const transport = tcp()({ logger })
+  const { enc, transport, multiaddr } = await jsNoiseOverTcp()
   const { connection } = await transport.dial(multiaddr(`/ip4/127.0.0.1/tcp/${port}`), {
     upgrader: { upgradeOutbound: (maConn) => enc.secureOutbound(maConn) },
     // Not AbortSignal.timeout(): @libp2p/tcp ties the signal to the socket's whole life.
