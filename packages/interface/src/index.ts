@@ -33,7 +33,7 @@ export {
   type SecuredConnectionInfo,
   type UpgradedConnectionInfo,
 } from './gater.js'
-export { microtask } from './microtask.js'
+export { microtask, TickQueue } from './microtask.js'
 export type {
   AbortCloseOptions,
   GoodbyeCode,

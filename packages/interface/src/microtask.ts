@@ -10,3 +10,31 @@ const RESOLVED = Promise.resolve()
 export function microtask(fn: () => void): void {
   void RESOLVED.then(fn)
 }
+
+/**
+ * Items to run once each at the end of the tick, all in one shared microtask: a layer
+ * that flushes per connection (a muxer session, a secure channel, a socket) schedules
+ * itself here instead of queueing a microtask (and a closure) per connection. Make one
+ * per module; an item added while the queue runs waits for the next microtask.
+ * `run` must not throw: if it does, the items after it in that run are dropped.
+ */
+export class TickQueue<T> {
+  #items: T[] = []
+  readonly #run: (item: T) => void
+
+  constructor(run: (item: T) => void) {
+    this.#run = run
+  }
+
+  /** Schedules `item` (the caller keeps it from being added twice in one tick). */
+  add(item: T): void {
+    this.#items.push(item)
+    if (this.#items.length === 1) microtask(this.#runAll)
+  }
+
+  readonly #runAll = (): void => {
+    const items = this.#items
+    this.#items = []
+    for (const item of items) this.#run(item)
+  }
+}

@@ -21,7 +21,7 @@ import {
   type ByteStream,
   ByteStreamBase,
   type ByteStreamBaseInit,
-  microtask,
+  TickQueue,
 } from '@switchyard/interface'
 import { type CipherState, TAG_LENGTH } from './cipher-state.js'
 import { NoiseError } from './errors.js'
@@ -171,27 +171,22 @@ export class SecureChannel extends ByteStreamBase {
 
   #scheduleFlush(): void {
     this.#flushScheduled = true
-    toFlush.push(this)
-    if (toFlush.length === 1) microtask(SecureChannel.#flushAll)
+    SecureChannel.#flushes.add(this)
   }
 
-  /** The microtask of `#scheduleFlush`: flushes every channel scheduled since the last one, in order. */
-  static #flushAll(this: void): void {
-    const list = toFlush
-    toFlush = []
-    for (const channel of list) {
-      channel.#flushScheduled = false
-      try {
-        channel.#flush()
-      } catch (err) {
-        // What a drain callback threw stays an uncaught error, as from a microtask of
-        // its own, and does not keep the other channels from flushing.
-        queueMicrotask(() => {
-          throw err
-        })
-      }
+  /** Every channel with a flush scheduled, flushed in order in one microtask. */
+  static readonly #flushes = new TickQueue<SecureChannel>((channel) => {
+    channel.#flushScheduled = false
+    try {
+      channel.#flush()
+    } catch (err) {
+      // What a drain callback threw stays an uncaught error, as from a microtask of
+      // its own, and does not keep the other channels from flushing.
+      queueMicrotask(() => {
+        throw err
+      })
     }
-  }
+  })
 
   #flush(): void {
     const inner = this.#inner
@@ -357,8 +352,6 @@ export class SecureChannel extends ByteStreamBase {
 }
 
 const noop = () => {}
-/** Channels with a flush scheduled, flushed together in one microtask (`#flushAll`). */
-let toFlush: SecureChannel[] = []
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(n: number): Uint8Array } }).Buffer
 
 /** An uninitialised buffer on Node (every byte is written before use), else zeroed. */

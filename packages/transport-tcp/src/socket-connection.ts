@@ -19,7 +19,7 @@
 import type { Socket } from 'node:net'
 import { isIPv4 } from 'node:net'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { ByteStreamBase, microtask, type RawConnection, TransportError } from '@switchyard/interface'
+import { ByteStreamBase, type RawConnection, TickQueue, TransportError } from '@switchyard/interface'
 import { toMultiaddr } from './addr.js'
 
 /** The socket's connection, for the shared socket listeners. */
@@ -141,8 +141,7 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
     if (pending === undefined) {
       this.#pending = [chunk]
       // One microtask for every connection written to in this tick, and no closure each.
-      toFlush.push(this)
-      if (toFlush.length === 1) microtask(SocketConnection.#flushAll)
+      SocketConnection.#flushes.add(this)
     } else {
       pending.push(chunk)
     }
@@ -155,27 +154,18 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
    * ours, a `false` from `_write` means the socket will see at least its mark here and
    * set its needDrain: its 'drain' follows.
    */
-  static #flushAll(this: void): void {
-    const list = toFlush
-    toFlush = []
-    for (const conn of list) {
-      try {
-        conn.#flushPending()
-      } catch (cause) {
-        // A socket that refuses a write is broken: that connection fails, the others flush.
-        conn.finish(
-          new TransportError(
-            'TRANSPORT_CONNECTION_FAILED',
-            conn.remoteAddr.toString(),
-            'socket write failed',
-            {
-              cause,
-            },
-          ),
-        )
-      }
+  static readonly #flushes = new TickQueue<SocketConnection>((conn) => {
+    try {
+      conn.#flushPending()
+    } catch (cause) {
+      // A socket that refuses a write is broken: that connection fails, the others flush.
+      conn.finish(
+        new TransportError('TRANSPORT_CONNECTION_FAILED', conn.remoteAddr.toString(), 'socket write failed', {
+          cause,
+        }),
+      )
     }
-  }
+  })
 
   #flushPending(): void {
     const pending = this.#pending
@@ -218,9 +208,6 @@ export class SocketConnection extends ByteStreamBase implements RawConnection {
     this.#socket.resume()
   }
 }
-
-/** Connections with chunks written in this tick, flushed together in one microtask. */
-let toFlush: SocketConnection[] = []
 
 /**
  * The remote address of an accepted socket. For the common IPv4 case the multiaddr is

@@ -23,9 +23,9 @@ import {
   type MemoryAccount,
   type MuxedStream,
   type MuxerSessionInit,
-  microtask,
   raceSignal,
   type StreamMuxer,
+  TickQueue,
   throwIfAborted,
 } from '@switchyard/interface'
 import type { Clock } from './clock.js'
@@ -60,9 +60,6 @@ const NO_WAITERS: Waiter[] = []
  * batch and its two arrays per session otherwise).
  */
 const sharedBatch = new FrameBatch()
-
-/** Sessions with a flush scheduled, flushed together in one microtask. */
-let toFlush: YamuxSession[] = []
 
 /** Byte accounting of a session, for tests and metrics. */
 export interface YamuxSessionStats {
@@ -665,25 +662,18 @@ export class YamuxSession implements StreamMuxer {
       return
     this.#flushScheduled = true
     // One microtask for every session with frames in this tick, and no closure each.
-    toFlush.push(this)
-    if (toFlush.length === 1) microtask(YamuxSession.#flushAll)
+    YamuxSession.#flushes.add(this)
   }
 
-  static #flushAll(this: void): void {
-    const list = toFlush
-    toFlush = []
-    for (const session of list) session.#scheduledFlush()
-  }
-
-  #scheduledFlush(): void {
-    if (!this.#flushScheduled) return
-    this.#flushScheduled = false
+  static readonly #flushes = new TickQueue<YamuxSession>((session) => {
+    if (!session.#flushScheduled) return
+    session.#flushScheduled = false
     try {
-      this.#flush()
+      session.#flush()
     } catch (cause) {
-      this.#internalError(cause)
+      session.#internalError(cause)
     }
-  }
+  })
 
   /**
    * Runs a callback of a microtask, timer or channel event: an exception must never
